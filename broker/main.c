@@ -1,0 +1,149 @@
+/* pbox-broker — the foreground process of `pbox start`. Started as root
+ * by the pbox command; opens the box's state, starts the privileged
+ * mounter, becomes --broker-user with no capabilities, then parses and
+ * validates all configuration and drives the box by messages (SPEC §1). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "cleanup.h"
+#include "ipc.h"
+#include "proc.h"
+
+static int fail(struct broker *b, int status)
+{
+        if (b->mounter_sock >= 0) {
+                close(b->mounter_sock);
+                b->mounter_sock = -1;
+        }
+        if (b->mounter_pid > 0)
+                (void)waitpid(b->mounter_pid, NULL, 0);
+        return status;
+}
+
+/* What init's stdin/stdout/stderr are (SPEC §2): --detach: /dev/null and
+ * the log; -t: a pty initproc allocates; otherwise ours, except that a
+ * host terminal is relayed through a pipe and never handed into the box. */
+static int setup_stdio(struct broker *b, int *inner, size_t *ninner)
+{
+        int null = -EBADF;
+
+        *ninner = 0;
+        if (b->cfg.detach || b->cfg.tty) {
+                null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (null < 0)
+                        return -errno;
+                inner[(*ninner)++] = null;
+                b->stdio[0] = null;
+                b->stdio[1] = b->cfg.detach ? b->log_fd : null;
+                b->stdio[2] = b->cfg.detach ? b->log_fd : null;
+                return 0;
+        }
+        for (int i = 0; i < 3; i++) {
+                int p[2];
+                struct relay_chan *c;
+
+                b->stdio[i] = i;
+                if (!isatty(i))
+                        continue;
+                if (pipe2(p, O_CLOEXEC) < 0 || !(c = malloc(sizeof(*c))))
+                        return -errno;
+                if (i == 0) {
+                        relay_chan_init(c, 0, p[1], true);
+                        b->stdio[0] = inner[(*ninner)++] = p[0];
+                } else {
+                        relay_chan_init(c, p[0], i, false);
+                        b->stdio[i] = inner[(*ninner)++] = p[1];
+                }
+                b->chans[b->nchans++] = c;
+        }
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        static struct broker b = {
+                .lock_fd = -1, .state_fd = -1, .log_fd = -1, .ready_fd = -1,
+                .notify_fd = -1, .mounter_sock = -1, .init_sock = -1,
+                .tty_master = -1,
+        };
+        char err[PBOX_ERR_LEN] = "";
+        char errmsg[IPC_ERRMSG_MAX] = "";
+        int inner[3];
+        size_t ninner = 0;
+        sigset_t set;
+        int r;
+
+        if (argc < 2 || strcmp(argv[1], "start") != 0) {
+                fprintf(stderr, "pbox-broker: run it through `pbox start`\n");
+                return 125;
+        }
+        r = opts_parse_start(argc - 1, argv + 1, OPTS_EARLY, &b.early, err);
+        if (r == 1) {
+                opts_help(OPTS_START);
+                return 0;
+        }
+        if (r < 0) {
+                fprintf(stderr, "pbox: start: %s\n", err);
+                return 125;
+        }
+        if (geteuid() != 0) {
+                fprintf(stderr, "pbox: start: must be run as root\n");
+                return 125;
+        }
+        signal(SIGPIPE, SIG_IGN);
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGHUP);
+        sigaddset(&set, SIGWINCH);
+        sigaddset(&set, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+
+        if (broker_open_state(&b) < 0)
+                return 125;
+        if (b.early.detach && (r = broker_daemonize(&b)) < 0) {
+                broker_report(&b, 125, "detach: %s", strerror(-r));
+                return 125;
+        }
+        if (broker_spawn_mounter(&b) < 0)
+                return fail(&b, 125);
+        if (broker_drop_privileges(&b) < 0)
+                return fail(&b, 125);
+        /* From here on unprivileged: parse everything (SPEC §1). */
+        r = opts_parse_start(argc - 1, argv + 1, 0, &b.cfg, err);
+        if (r != 0) {
+                broker_report(&b, 125, "%s", r < 0 ? err : "unexpected --help");
+                return fail(&b, 125);
+        }
+        broker_write_state(&b);
+        r = setup_stdio(&b, inner, &ninner);
+        if (r < 0) {
+                broker_report(&b, 125, "stdio: %s", strerror(-r));
+                return fail(&b, 125);
+        }
+        r = broker_send_plan(&b, errmsg, sizeof(errmsg));
+        if (r >= 0)
+                r = broker_create_box(&b, errmsg, sizeof(errmsg));
+        for (size_t i = 0; i < ninner; i++)
+                close(inner[i]);
+        if (r >= 0) {
+                broker_write_state(&b);
+                r = broker_exec_init(&b, errmsg, sizeof(errmsg));
+        }
+        if (r < 0) {
+                broker_report(&b, 125, "%s",
+                              errmsg[0] ? errmsg : strerror(-r));
+                return fail(&b, 125);
+        }
+        r = broker_run(&b);
+        box_config_free(&b.cfg);
+        box_config_free(&b.early);
+        return r;
+}

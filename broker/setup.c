@@ -1,0 +1,314 @@
+/* setup.c — pbox-broker's root phase: the state directory and its lock,
+ * detaching, starting the privileged mounter, then becoming the
+ * unprivileged --broker-user for good (SPEC §1). */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "cleanup.h"
+#include "ipc.h"
+#include "proc.h"
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = '\0';
+                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+static int take_lock(const char *path, int *ret_fd)
+{
+        for (int tries = 0; tries < 5; tries++) {
+                _cleanup_close_ int fd = -EBADF;
+                struct stat a, b;
+
+                fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                          0600);
+                if (fd < 0)
+                        return -errno;
+                if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+                        return errno == EWOULDBLOCK ? -EBUSY : -errno;
+                /* The previous owner may have unlinked it meanwhile. */
+                if (fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+                    a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+                        *ret_fd = TAKE_FD(fd);
+                        return 0;
+                }
+        }
+        return -EAGAIN;
+}
+
+static void notify_connect(struct broker *b)
+{
+        const char *e = getenv("NOTIFY_SOCKET");
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        size_t len;
+        int fd;
+
+        if (!e || (e[0] != '/' && e[0] != '@') ||
+            (len = strlen(e)) >= sizeof(sa.sun_path))
+                return;
+        memcpy(sa.sun_path, e, len);
+        if (sa.sun_path[0] == '@')
+                sa.sun_path[0] = '\0';
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return;
+        if (connect(fd, (struct sockaddr *)&sa,
+                    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) <
+            0) {
+                close(fd);
+                return;
+        }
+        b->notify_fd = fd;
+}
+
+int broker_open_state(struct broker *b)
+{
+        const char *dd = b->early.data_dir, *name = b->early.name;
+        _cleanup_free_ char *dir = NULL, *logdir = NULL, *path = NULL;
+        int r;
+
+        if (asprintf(&dir, "%s/%s", dd, name) < 0 ||
+            asprintf(&logdir, "%s/_log", dd) < 0)
+                return -ENOMEM;
+        r = mkdir_p(dd, 0711);
+        if (r >= 0)
+                r = mkdir_p(logdir, 0700);
+        if (r >= 0)
+                r = mkdir_p(dir, 0700);
+        if (r < 0) {
+                broker_report(b, 125, "create %s: %s", dir, strerror(-r));
+                return r;
+        }
+        free(path);
+        if (asprintf(&path, "%s/lock", dir) < 0)
+                return -ENOMEM;
+        r = take_lock(path, &b->lock_fd);
+        if (r < 0) {
+                if (r == -EBUSY)
+                        broker_report(b, 125, "box %s is already running",
+                                      name);
+                else
+                        broker_report(b, 125, "lock %s: %s", path,
+                                      strerror(-r));
+                return r;
+        }
+        free(path);
+        if (asprintf(&path, "%s/state", dir) < 0)
+                return -ENOMEM;
+        b->state_fd = open(path,
+                           O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+                                   O_NOFOLLOW,
+                           0644);
+        if (b->state_fd < 0) {
+                r = -errno;
+                broker_report(b, 125, "open %s: %s", path, strerror(errno));
+                return r;
+        }
+        free(path);
+        if (asprintf(&path, "%s/enter.sock", dir) < 0)
+                return -ENOMEM;
+        (void)unlink(path); /* left by a box that crashed */
+        if (b->early.detach) {
+                free(path);
+                if (asprintf(&path, "%s/%s.log", logdir, name) < 0)
+                        return -ENOMEM;
+                b->log_fd = open(path,
+                                 O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+                                         O_NOFOLLOW,
+                                 0640);
+                if (b->log_fd < 0) {
+                        r = -errno;
+                        broker_report(b, 125, "open %s: %s", path,
+                                      strerror(errno));
+                        return r;
+                }
+        }
+        notify_connect(b);
+        return 0;
+}
+
+/* --detach: the caller waits on a pipe for the outcome (0 once ready, or
+ * init's 126/127, or 125 with the reason); the broker carries on in its
+ * own session with stdio on /dev/null and the log. */
+int broker_daemonize(struct broker *b)
+{
+        int p[2];
+        pid_t pid;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid > 0) {
+                char buf[sizeof(int) + IPC_ERRMSG_MAX + 1] = {0};
+                ssize_t n;
+                int status = 125;
+
+                close(p[1]);
+                n = proc_read_full(p[0], buf, sizeof(buf) - 1);
+                if (n >= (ssize_t)sizeof(int)) {
+                        memcpy(&status, buf, sizeof(int));
+                        if (buf[sizeof(int)])
+                                fprintf(stderr, "pbox: start: %s\n",
+                                        buf + sizeof(int));
+                } else {
+                        fprintf(stderr,
+                                "pbox: start: the broker exited before the "
+                                "box was ready\n");
+                }
+                _exit(status);
+        }
+        close(p[0]);
+        b->ready_fd = p[1];
+        (void)setsid();
+        {
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+                if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+                    dup2(b->log_fd, 2) < 0)
+                        return -errno;
+                close(null);
+        }
+        return 0;
+}
+
+int broker_spawn_mounter(struct broker *b)
+{
+        char path[4096];
+        int sv[2];
+        pid_t pid;
+        int r;
+
+        r = proc_helper_path("pbox-mounter", path, sizeof(path));
+        if (r < 0) {
+                broker_report(b, 125, "find pbox-mounter: %s", strerror(-r));
+                return r;
+        }
+        r = ipc_socketpair(sv);
+        if (r < 0)
+                return r;
+        pid = fork();
+        if (pid < 0) {
+                r = -errno;
+                close(sv[0]);
+                close(sv[1]);
+                return r;
+        }
+        if (pid == 0) {
+                char *argv[] = {"pbox-mounter", b->early.name,
+                                b->early.data_dir, NULL};
+                char *envp[] = {NULL};
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+                if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+                    dup2(sv[1], 3) < 0)
+                        _exit(125);
+                execve(path, argv, envp);
+                _exit(125);
+        }
+        close(sv[1]);
+        b->mounter_sock = sv[0];
+        b->mounter_pid = pid;
+        return 0;
+}
+
+/* For good: no way back to root, no capabilities, no_new_privs, not
+ * dumpable (it holds the sockets of privileged helpers). */
+int broker_drop_privileges(struct broker *b)
+{
+        const char *u = b->early.broker_user;
+        struct passwd *pw;
+        char *end;
+        uid_t uid;
+        gid_t gid;
+        int r;
+
+        errno = 0;
+        uid = (uid_t)strtoul(u, &end, 10);
+        if (*u && !*end) {
+                pw = getpwuid(uid);
+                gid = pw ? pw->pw_gid : (gid_t)uid;
+        } else {
+                pw = getpwnam(u);
+                if (!pw) {
+                        broker_report(b, 125, "broker user %s: unknown user",
+                                      u);
+                        return -ENOENT;
+                }
+                uid = pw->pw_uid;
+                gid = pw->pw_gid;
+        }
+        if (uid == 0) {
+                broker_report(b, 125, "broker user %s: must not be root", u);
+                return -EINVAL;
+        }
+        r = proc_become_user(uid, gid, NULL, 0, NULL, 0, true);
+        if (r < 0) {
+                broker_report(b, 125, "become %s: %s", u, strerror(-r));
+                return r;
+        }
+        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        return 0;
+}
+
+static const char *state_name(enum box_state s)
+{
+        switch (s) {
+        case BOX_STARTING:
+                return "starting";
+        case BOX_RUNNING:
+                return "running";
+        case BOX_STOPPING:
+                return "stopping";
+        }
+        return "unknown";
+}
+
+/* The state file pbox status reads: key=value lines, rewritten whole. */
+void broker_write_state(struct broker *b)
+{
+        char buf[8192];
+        int n;
+
+        if (b->state_fd < 0)
+                return;
+        n = snprintf(buf, sizeof(buf),
+                     "name=%s\nstate=%s\ninit_pid=%d\nstarted=%lld\n"
+                     "cgroup=%s\nbroker=%d\nmounter=%d\ninitproc=%d\n"
+                     "minimal_init=%d\nstop_timeout=%u\n",
+                     b->early.name, state_name(b->state), (int)b->init_pid,
+                     (long long)b->started, b->cgroup ? b->cgroup : "",
+                     (int)getpid(), (int)b->mounter_pid,
+                     b->cfg.minimal_init ? (int)b->init_pid : 0,
+                     b->cfg.minimal_init ? 1 : 0, b->cfg.stop_timeout);
+        if (n < 0 || (size_t)n >= sizeof(buf))
+                return;
+        if (pwrite(b->state_fd, buf, (size_t)n, 0) == n)
+                (void)!ftruncate(b->state_fd, n);
+}

@@ -1,0 +1,28 @@
+/* initproc.h — the steps of pbox-initproc (the box's PID 1 before INIT),
+ * shared by its exec mode and its --init mode. Runs inside the box, after
+ * pivot_root, as root with the bounding set the mounter left.
+ * Return convention: 0 or -errno; errmsg gets the reason. */
+#ifndef PBOX_INITPROC_H
+#define PBOX_INITPROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "ipc.h"
+
+/* New session; terminal from the box's devpts when m->tty (its master is
+ * sent to the broker over sock as INIT_TTY); user resolved in the box's
+ * /etc/passwd and /etc/group; SELinux exec label; capabilities and uid
+ * dropped to the box's; no_new_privs when asked. */
+int initproc_prepare(int sock, const struct ipc_init_exec *m, char *errmsg,
+                     size_t errlen);
+/* Exec INIT (searching PATH of m->env for a bare name). Returns -errno
+ * only on failure. */
+int initproc_exec(const struct ipc_init_exec *m, char *errmsg, size_t errlen);
+/* 127 for a missing INIT, 126 for one that cannot be executed. */
+int initproc_exec_status(int err);
+/* --init: reap orphans, forward signals to child, return the exit status
+ * to use (INIT's code, or 128+N when INIT was killed by N). */
+int initproc_supervise(pid_t child);
+
+#endif

@@ -1,0 +1,47 @@
+/* mounter.h — the state of pbox-mounter, the privileged helper that
+ * builds the box (cgroups, namespaces, root filesystem, devices), creates
+ * its init and tears everything down. One instance per box, a child of the
+ * broker; its only peer is the broker socket on fd 3.
+ * Return convention: 0 or -errno; errmsg gets the operator's reason. */
+#ifndef PBOX_MOUNTER_H
+#define PBOX_MOUNTER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "cgroup_layout.h"
+#include "ipc.h"
+
+#define MOUNTER_MAX_ITEMS 256 /* volumes, devices, copies, writes: each */
+
+struct mounter {
+        int sock;
+        struct ipc_mnt_config *cfg;
+        struct ipc_mnt_volume *volumes[MOUNTER_MAX_ITEMS];
+        size_t nvolumes;
+        struct ipc_mnt_device *devices[MOUNTER_MAX_ITEMS];
+        size_t ndevices;
+        struct ipc_mnt_file_copy *copies[MOUNTER_MAX_ITEMS];
+        size_t ncopies;
+        struct ipc_mnt_file_write *writes[MOUNTER_MAX_ITEMS];
+        size_t nwrites;
+        struct cg_layout layout;
+        struct box_cgroup *cg;
+        pid_t init_pid;
+        int pidfd;  /* init's pidfd, -EBADF before create and after exit */
+        int rootfd; /* O_PATH /proc/INIT/root, for device hot-plug */
+        bool created;
+};
+
+/* Build the box and start its init (initproc). fds of req: initproc
+ * socket, stdin, stdout, stderr. */
+int box_create(struct mounter *m, const struct ipc_mnt_create *req,
+               char *errmsg, size_t errlen);
+/* Reap init if it has exited: 1 with *ret_status set, 0 if still running. */
+int box_reap(struct mounter *m, int *ret_status);
+/* Kill whatever is left of the box, remove its cgroups and its state
+ * directory DATA_DIR/NAME. Idempotent. */
+void box_teardown(struct mounter *m);
+
+#endif

@@ -42,7 +42,7 @@ IPC_OBJS := $(call objs,$(wildcard libipc/*.c))
 $(foreach c,$(COMPONENTS),$(eval $(c)_OBJS := $(call objs,$(call lib_srcs,$(c)))))
 
 BINS := $(BUILD)/pbox $(BUILD)/pbox-broker $(BUILD)/pbox-mounter \
-        $(BUILD)/pbox-initproc $(BUILD)/pbox-enterd
+        $(BUILD)/pbox-initproc $(if $(wildcard enterd/main.c),$(BUILD)/pbox-enterd)
 ARCHIVES := $(foreach c,$(COMPONENTS),$(BUILD)/lib$(c).a) $(BUILD)/libipc.a
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/check_*.c))
@@ -122,8 +122,7 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(BUILD)/pbox $(DESTDIR)$(PREFIX)/bin/pbox
-	install -m 0755 $(BUILD)/pbox-broker $(BUILD)/pbox-mounter $(BUILD)/pbox-initproc \
-	  $(BUILD)/pbox-enterd $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0755 $(filter-out $(BUILD)/pbox,$(BINS)) $(DESTDIR)$(LIBEXECDIR)/
 	install -d $(DESTDIR)$(PREFIX)/include
 	install -m 0644 include/pbox.h $(DESTDIR)$(PREFIX)/include/
 

@@ -37,7 +37,6 @@ static const int mounter_caps[] = {
         CAP_KILL,            /* signal init of any uid */
         CAP_NET_ADMIN,       /* loopback up in --net none */
         CAP_SETPCAP,         /* keeps the option to drop the bounding set */
-        CAP_SYS_RESOURCE,    /* cgroup limits beyond the caller's */
 };
 
 enum { H_BEFORE = 1, H_AFTER = 2, H_ONCE = 4 };

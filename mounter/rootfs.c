@@ -133,7 +133,7 @@ static int dev_nodes(struct setup *s, int devfd)
         /* The tmpfs is ours and empty: nothing here can be a symlink. */
         old = umask(0);
         for (size_t i = 0; i < ELEMENTSOF(nodes) && r == 0; i++)
-                if (mknodat(devfd, nodes[i].name, S_IFCHR | 0644,
+                if (mknodat(devfd, nodes[i].name, S_IFCHR | 0666,
                             makedev(nodes[i].major, nodes[i].minor)) < 0)
                         r = rootfs_err(s->errmsg, s->errlen, -errno,
                                        "mknod /dev/%s", nodes[i].name);

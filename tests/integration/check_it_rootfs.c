@@ -33,10 +33,11 @@
 static char *rootfs; /* TDIR/rootfs */
 static char tdir[256];
 static int report_fd = -EBADF;
+static int guard_fd = -EBADF; /* see guard_start() */
+static pid_t guard_pid;
 static struct ipc_mnt_config cfg;
 static struct rootfs_plan plan;
 static char errmsg[IPC_ERRMSG_MAX];
-static pid_t fixture_pid;
 
 /* ---- harness ------------------------------------------------------------ */
 
@@ -90,6 +91,7 @@ static void run_box(void (*fn)(void))
                 pid_t g;
 
                 close(p[0]);
+                close(guard_fd);
                 report_fd = p[1];
                 if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
                             CLONE_NEWIPC | CLONE_NEWNET) < 0)
@@ -117,11 +119,29 @@ static void run_box(void (*fn)(void))
                       "box failed (status 0x%x): %s", st, buf);
 }
 
-/* A failed check exits the test process without teardown. */
-static void cleanup_at_exit(void)
+/* A failed check _exit()s the test process without teardown: a guardian
+ * child removes the rootfs once the test process's end of a pipe closes,
+ * however it ends. */
+
+static void guard_start(void)
 {
-        if (rootfs && getpid() == fixture_pid)
-                test_rootfs_remove(TAKE_PTR(rootfs));
+        int p[2];
+        char c;
+
+        ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+        guard_pid = fork();
+        ck_assert_int_ge(guard_pid, 0);
+        if (guard_pid == 0) {
+                /* out of the test's process group, which check kills */
+                setpgid(0, 0);
+                close(p[1]);
+                while (read(p[0], &c, 1) > 0)
+                        ;
+                test_rootfs_remove(rootfs);
+                _exit(0);
+        }
+        close(p[0]);
+        guard_fd = p[1];
 }
 
 static void setup(void)
@@ -130,8 +150,7 @@ static void setup(void)
 
         rootfs = test_rootfs_new();
         ck_assert_ptr_nonnull(rootfs);
-        fixture_pid = getpid();
-        atexit(cleanup_at_exit);
+        guard_start();
         snprintf(tdir, sizeof(tdir), "%s", rootfs);
         slash = strrchr(tdir, '/');
         *slash = '\0';
@@ -146,7 +165,9 @@ static void setup(void)
 
 static void teardown(void)
 {
-        test_rootfs_remove(TAKE_PTR(rootfs));
+        close(TAKE_FD(guard_fd));
+        waitpid(guard_pid, NULL, 0);
+        free(TAKE_PTR(rootfs));
 }
 
 /* Set the box up or fail with the reason. */

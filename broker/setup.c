@@ -225,7 +225,12 @@ int broker_spawn_mounter(struct broker *b)
                                 b->early.data_dir, NULL};
                 char *envp[] = {NULL};
                 int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                sigset_t none;
 
+                /* The broker blocks the signals it reads by signalfd; its
+                 * helpers (and so the box) must not inherit that. */
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
                 if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
                     dup2(sv[1], 3) < 0)
                         _exit(125);

@@ -160,6 +160,15 @@ static _Noreturn void box_child(struct mounter *m,
         /* If the mounter dies, so does the box (and with it every process
          * of its PID namespace). */
         (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        /* The box starts with default signal handling, whatever the
+         * mounter ignores (SIGPIPE). */
+        {
+                sigset_t none;
+
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                signal(SIGPIPE, SIG_DFL);
+        }
         r = box_cgroup_attach(m->cg, 0);
         if (r < 0)
                 child_fail(errfd, r, "join the box's cgroups");

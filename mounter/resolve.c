@@ -17,17 +17,16 @@
 #include "cleanup.h"
 #include "resolve.h"
 
-#define RESOLVE_MAX_LINKS 40
-#define RESOLVE_MAX_DEPTH 512
+#define RESOLVE_MAX_LINKS   40
+#define RESOLVE_MAX_DEPTH   512
 #define RESOLVE_MAX_RETRIES 16
 
 static int openat2_in_root(int rootfd, const char *path, unsigned how)
 {
         struct open_how oh = {
-                .flags = (how & RESOLVE_DIR)
-                                 ? O_RDONLY | O_DIRECTORY | O_CLOEXEC
-                                 : O_PATH | O_CLOEXEC,
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+            .flags = (how & RESOLVE_DIR) ? O_RDONLY | O_DIRECTORY | O_CLOEXEC
+                                         : O_PATH | O_CLOEXEC,
+            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
         int fd;
 
@@ -73,7 +72,10 @@ static int walk_push(struct walk *w, int fd)
         return 0;
 }
 
-static int walk_top(const struct walk *w) { return w->fds[w->n - 1]; }
+static int walk_top(const struct walk *w)
+{
+        return w->fds[w->n - 1];
+}
 
 /* Create name in dirfd: a directory or (last && MKFILE) an empty file.
  * EEXIST is success: someone else created it, the caller opens it again. */
@@ -82,10 +84,9 @@ static int walk_create(int dirfd, const char *name, bool file)
         _cleanup_close_ int fd = -EBADF;
 
         if (file) {
-                fd = openat(dirfd, name,
-                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-                                    O_CLOEXEC,
-                            0644);
+                fd = openat(
+                    dirfd, name,
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
                 if (fd < 0)
                         return errno == EEXIST ? 0 : -errno;
                 /* Our umask must not decide the box's modes. */
@@ -95,7 +96,8 @@ static int walk_create(int dirfd, const char *name, bool file)
         }
         if (mkdirat(dirfd, name, 0755) < 0)
                 return errno == EEXIST ? 0 : -errno;
-        fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        fd = openat(dirfd, name,
+                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
         if (fchmod(fd, 0755) < 0)
@@ -116,8 +118,7 @@ static int walk_splice_link(char **rest, size_t offset, const char *target)
         return 0;
 }
 
-static int walk_in_root(int rootfd, const char *path, unsigned how,
-                        int *ret_fd)
+static int walk_in_root(int rootfd, const char *path, unsigned how, int *ret_fd)
 {
         struct walk w = {.fds = {rootfd}, .n = 1};
         _cleanup_free_ char *rest = NULL;
@@ -159,7 +160,8 @@ static int walk_in_root(int rootfd, const char *path, unsigned how,
                         continue;
                 }
 
-                fd = openat(walk_top(&w), name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                fd =
+                    openat(walk_top(&w), name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0) {
                         r = -errno;
                         if (r != -ENOENT ||
@@ -222,8 +224,8 @@ static int walk_in_root(int rootfd, const char *path, unsigned how,
         if (S_ISDIR(st.st_mode))
                 fd = openat(walk_top(&w), ".",
                             (how & RESOLVE_DIR)
-                                    ? O_RDONLY | O_DIRECTORY | O_CLOEXEC
-                                    : O_PATH | O_CLOEXEC);
+                                ? O_RDONLY | O_DIRECTORY | O_CLOEXEC
+                                : O_PATH | O_CLOEXEC);
         else if (how & RESOLVE_DIR)
                 fd = -1, errno = ENOTDIR;
         else

@@ -117,15 +117,15 @@ static int dev_nodes(struct setup *s, int devfd)
                 const char *name;
                 unsigned major, minor;
         } nodes[] = {
-                {"null", 1, 3},    {"zero", 1, 5},    {"full", 1, 7},
-                {"random", 1, 8},  {"urandom", 1, 9}, {"tty", 5, 0},
+            {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+            {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
         };
         static const struct {
                 const char *name, *target;
         } links[] = {
-                {"ptmx", "pts/ptmx"},         {"fd", "/proc/self/fd"},
-                {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
-                {"stderr", "/proc/self/fd/2"},
+            {"ptmx", "pts/ptmx"},          {"fd", "/proc/self/fd"},
+            {"stdin", "/proc/self/fd/0"},  {"stdout", "/proc/self/fd/1"},
+            {"stderr", "/proc/self/fd/2"},
         };
         mode_t old;
         int r = 0;
@@ -175,8 +175,8 @@ static int mount_dev(struct setup *s)
                         DEVPTS_SUPER_MAGIC, NULL);
         if (r < 0)
                 return r;
-        r = mount_fs_at(s, devfd, "shm", "tmpfs", shm_opts, s->label,
-                        DEV_ATTRS, TMPFS_MAGIC, NULL);
+        r = mount_fs_at(s, devfd, "shm", "tmpfs", shm_opts, s->label, DEV_ATTRS,
+                        TMPFS_MAGIC, NULL);
         if (r < 0)
                 return r;
         /* Planet's host binds; read-only here (Planet had /dev/disk rw):
@@ -296,7 +296,7 @@ static int bind_rootfs(struct setup *s, const char *rootfs)
                                   rootfs);
         treefd = open_tree(dirfd, "",
                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
-                                   AT_EMPTY_PATH);
+                               AT_EMPTY_PATH);
         if (treefd < 0)
                 return rootfs_err(s->errmsg, s->errlen, -errno,
                                   "rootfs %s: bind", rootfs);
@@ -328,8 +328,8 @@ static int pivot(struct setup *s)
 
 int rootfs_setup(const struct rootfs_plan *p, char *errmsg, size_t errlen)
 {
-        struct setup s = {.p = p, .rootfd = -EBADF, .errmsg = errmsg,
-                          .errlen = errlen};
+        struct setup s = {
+            .p = p, .rootfd = -EBADF, .errmsg = errmsg, .errlen = errlen};
         int r;
 
         if (!p || !p->cfg || !p->cfg->rootfs || p->cfg->rootfs[0] != '/')

@@ -44,8 +44,8 @@ int rootfs_setup(const struct rootfs_plan *p, char *errmsg, size_t errlen);
  * created at the same path inside the root (parents created, an existing
  * non-directory replaced) with d->file_mode (the host node's permission
  * bits if -1) and d->uid/gid. Returns the count created. */
-int rootfs_device_add(int rootfd, const struct ipc_mnt_device *d,
-                      char *errmsg, size_t errlen);
+int rootfs_device_add(int rootfd, const struct ipc_mnt_device *d, char *errmsg,
+                      size_t errlen);
 /* Remove the char/block node at path inside the root; anything else is
  * refused with -EPERM. */
 int rootfs_device_remove(int rootfd, const char *path, char *errmsg,

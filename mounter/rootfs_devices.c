@@ -18,7 +18,10 @@
 #include "rootfs.h"
 #include "rootfs_mnt.h"
 
-static void globfreep(glob_t *g) { globfree(g); }
+static void globfreep(glob_t *g)
+{
+        globfree(g);
+}
 
 static int device_make(int rootfd, const char *path, const struct stat *host,
                        const struct ipc_mnt_device *d, char *errmsg,
@@ -39,8 +42,8 @@ static int device_make(int rootfd, const char *path, const struct stat *host,
                                   path);
         if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
                 if (S_ISDIR(st.st_mode))
-                        return rootfs_err(errmsg, errlen, -EISDIR,
-                                          "device %s", path);
+                        return rootfs_err(errmsg, errlen, -EISDIR, "device %s",
+                                          path);
                 /* Replace the old node (or a symlink, never its target). */
                 if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
                         return rootfs_err(errmsg, errlen, -errno,
@@ -60,8 +63,8 @@ static int device_make(int rootfd, const char *path, const struct stat *host,
         return 0;
 }
 
-int rootfs_device_add(int rootfd, const struct ipc_mnt_device *d,
-                      char *errmsg, size_t errlen)
+int rootfs_device_add(int rootfd, const struct ipc_mnt_device *d, char *errmsg,
+                      size_t errlen)
 {
         _cleanup_(globfreep) glob_t g = {0};
         int n = 0;

@@ -18,7 +18,10 @@
 #include "rootfs.h"
 #include "rootfs_mnt.h"
 
-static void globfreep(glob_t *g) { globfree(g); }
+static void globfreep(glob_t *g)
+{
+        globfree(g);
+}
 
 static int write_all(int fd, const void *buf, size_t len)
 {
@@ -58,10 +61,9 @@ static int volume_mount_one(int rootfd, const struct ipc_mnt_volume *v,
                 return rootfs_err(errmsg, errlen, -errno,
                                   "volume %s: source %s", dst, src);
         /* A directory for a directory source, an empty file otherwise. */
-        r = resolve_in_root(rootfd, dst,
-                            S_ISDIR(sst.st_mode) ? RESOLVE_MKDIR
-                                                 : RESOLVE_MKFILE,
-                            &tfd);
+        r = resolve_in_root(
+            rootfd, dst, S_ISDIR(sst.st_mode) ? RESOLVE_MKDIR : RESOLVE_MKFILE,
+            &tfd);
         if (r < 0)
                 return rootfs_err(errmsg, errlen, r,
                                   "volume %s: destination in the box", dst);
@@ -73,8 +75,8 @@ static int volume_mount_one(int rootfd, const struct ipc_mnt_volume *v,
                                   "volume %s: destination in the box", dst);
         r = rootfs_mnt_attach(treefd, tfd, v->recursive, true);
         if (r < 0)
-                return rootfs_err(errmsg, errlen, r, "volume %s: mount %s",
-                                  dst, src);
+                return rootfs_err(errmsg, errlen, r, "volume %s: mount %s", dst,
+                                  src);
         return 0;
 }
 
@@ -152,7 +154,7 @@ static int file_open_append(int rootfd, const char *dst, int *ret_fd)
         /* O_NONBLOCK: a FIFO planted there must not hang us. */
         fd = openat(dirfd, name,
                     O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK |
-                            O_NOCTTY | O_CLOEXEC,
+                        O_NOCTTY | O_CLOEXEC,
                     0600);
         if (fd < 0)
                 return -errno;

@@ -90,12 +90,12 @@ int rootfs_mnt_tree(const char *src, bool rec, unsigned attrs, int *ret_treefd)
 
         treefd = open_tree(AT_FDCWD, src,
                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-                                   (rec ? AT_RECURSIVE : 0));
+                               (rec ? AT_RECURSIVE : 0));
         if (treefd < 0)
                 return -errno;
-        if (attrs && mount_setattr(treefd, "",
-                                   AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0),
-                                   &ma, sizeof(ma)) < 0)
+        if (attrs &&
+            mount_setattr(treefd, "", AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0),
+                          &ma, sizeof(ma)) < 0)
                 return -errno;
         *ret_treefd = TAKE_FD(treefd);
         return 0;
@@ -108,9 +108,9 @@ int rootfs_mnt_attach(int treefd, int targetfd, bool rec, bool shared)
         if (move_mount(treefd, "", targetfd, "",
                        MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return -errno;
-        if (shared && mount_setattr(treefd, "",
-                                    AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0),
-                                    &ma, sizeof(ma)) < 0)
+        if (shared &&
+            mount_setattr(treefd, "", AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0),
+                          &ma, sizeof(ma)) < 0)
                 return -errno;
         return 0;
 }

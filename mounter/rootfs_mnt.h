@@ -14,7 +14,7 @@
 
 /* Format "what: strerror(-r)" into errmsg (if non-NULL) and return r. */
 int rootfs_err(char *errmsg, size_t errlen, int r, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* A new fstype filesystem with mount options opts (NULL-terminated list
  * of "key=value" or "flag"; label, if non-NULL, is added as SELinux

@@ -94,7 +94,10 @@ int cmd_stop(const struct cmd_config *c)
         timeout = c->has_timeout ? c->timeout : s.stop_timeout;
         /* The grace period, then the kill and the teardown. */
         for (unsigned ms = 0; ms < (timeout + 30) * 1000; ms += 10) {
-                if (!box_state_running(c->data_dir, c->name))
+                /* Gone once the lock is released and the broker, the last
+                 * to go, has exited. */
+                if (!box_state_running(c->data_dir, c->name) &&
+                    kill(broker, 0) < 0 && errno == ESRCH)
                         return 0;
                 usleep(10000);
         }

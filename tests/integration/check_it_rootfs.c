@@ -42,7 +42,7 @@ static char errmsg[IPC_ERRMSG_MAX];
 /* ---- harness ------------------------------------------------------------ */
 
 static void box_fail(int line, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3), noreturn));
+    __attribute__((format(printf, 2, 3), noreturn));
 static void box_fail(int line, const char *fmt, ...)
 {
         char buf[1024];
@@ -242,8 +242,8 @@ static void box_defaults(void)
         static const struct {
                 const char *name;
                 unsigned maj, min;
-        } nodes[] = {{"/dev/null", 1, 3},   {"/dev/zero", 1, 5},
-                     {"/dev/full", 1, 7},   {"/dev/random", 1, 8},
+        } nodes[] = {{"/dev/null", 1, 3},    {"/dev/zero", 1, 5},
+                     {"/dev/full", 1, 7},    {"/dev/random", 1, 8},
                      {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0}};
         struct stat st;
         char buf[256];
@@ -269,18 +269,17 @@ static void box_defaults(void)
                   "/dev mode %o", st.st_mode & 07777);
         BOX_CHECK(stat("/dev/shm", &st) == 0 && (st.st_mode & 07777) == 01777,
                   "/dev/shm mode %o", st.st_mode & 07777);
-        BOX_CHECK(stat("/run/lock", &st) == 0 &&
-                          (st.st_mode & 07777) == 01777,
+        BOX_CHECK(stat("/run/lock", &st) == 0 && (st.st_mode & 07777) == 01777,
                   "/run/lock mode %o", st.st_mode & 07777);
 
         /* host cgroup hierarchy, read-only */
         if (access("/sys/fs/cgroup", F_OK) == 0) {
                 struct statvfs sv;
                 BOX_CHECK(statvfs("/sys/fs/cgroup", &sv) == 0 &&
-                                  (sv.f_flag & ST_RDONLY),
+                              (sv.f_flag & ST_RDONLY),
                           "/sys/fs/cgroup not read-only");
                 BOX_CHECK(mkdir("/sys/fs/cgroup/pbox-x", 0755) < 0 &&
-                                  errno == EROFS,
+                              errno == EROFS,
                           "mkdir in /sys/fs/cgroup: %m");
         }
         BOX_CHECK(mkdir("/sys/pbox-x", 0755) < 0 && errno == EROFS,
@@ -293,8 +292,8 @@ static void box_defaults(void)
                 BOX_CHECK(lstat(nodes[i].name, &st) == 0, "%s: %m",
                           nodes[i].name);
                 BOX_CHECK(S_ISCHR(st.st_mode) &&
-                                  major(st.st_rdev) == nodes[i].maj &&
-                                  minor(st.st_rdev) == nodes[i].min,
+                              major(st.st_rdev) == nodes[i].maj &&
+                              minor(st.st_rdev) == nodes[i].min,
                           "%s: %u:%u", nodes[i].name, major(st.st_rdev),
                           minor(st.st_rdev));
                 BOX_CHECK((st.st_mode & 07777) == 0666, "%s: mode %o",
@@ -315,11 +314,11 @@ static void box_defaults(void)
         fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
         BOX_CHECK(fd >= 0, "open /dev/ptmx: %m");
         BOX_CHECK(ptsname_r(fd, buf, sizeof(buf)) == 0 &&
-                          strcmp(buf, "/dev/pts/0") == 0,
+                      strcmp(buf, "/dev/pts/0") == 0,
                   "ptsname %s", buf);
         close(fd);
         BOX_CHECK(strstr(mountinfo_line("/dev/pts"), "ptmxmode=666") &&
-                          strstr(mountinfo_line("/dev/pts"), "gid=5"),
+                      strstr(mountinfo_line("/dev/pts"), "gid=5"),
                   "devpts options: %s", mountinfo_line("/dev/pts"));
 
         if (access("/dev/kmsg", F_OK) == 0) {
@@ -327,7 +326,7 @@ static void box_defaults(void)
                 BOX_CHECK(lstat("/dev/kmsg", &st) == 0 && S_ISCHR(st.st_mode),
                           "/dev/kmsg not a char device");
                 BOX_CHECK(statvfs("/dev/kmsg", &sv) == 0 &&
-                                  (sv.f_flag & ST_RDONLY),
+                              (sv.f_flag & ST_RDONLY),
                           "/dev/kmsg not read-only");
         }
 }
@@ -431,12 +430,14 @@ START_TEST(test_volume_missing)
 
         plan.volumes = vp;
         plan.nvolumes = 1;
-        snprintf(expected, sizeof(expected), "volume /data: source "
+        snprintf(expected, sizeof(expected),
+                 "volume /data: source "
                  "/nonexistent-pbox: No such file or directory");
         run_box(box_volume_missing);
         /* a pattern with no match fails the same way */
         v.src = (char *)"/nonexistent-pbox*";
-        snprintf(expected, sizeof(expected), "volume /data: source "
+        snprintf(expected, sizeof(expected),
+                 "volume /data: source "
                  "/nonexistent-pbox*: No such file or directory");
         run_box(box_volume_missing);
 }
@@ -452,21 +453,22 @@ static void box_devices(void)
         BOX_CHECK(lstat("/dev/zero", &st) == 0, "/dev/zero: %m");
         BOX_CHECK(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5),
                   "/dev/zero rdev");
-        BOX_CHECK((st.st_mode & 07777) == 0600, "mode %o",
-                  st.st_mode & 07777);
+        BOX_CHECK((st.st_mode & 07777) == 0600, "mode %o", st.st_mode & 07777);
         BOX_CHECK(st.st_uid == 1000 && st.st_gid == 1000, "owner %u:%u",
                   st.st_uid, st.st_gid);
         BOX_CHECK(lstat("/dev/net/tun", &st) == 0 && S_ISCHR(st.st_mode) &&
-                          st.st_rdev == makedev(10, 200),
+                      st.st_rdev == makedev(10, 200),
                   "/dev/net/tun: %m");
 }
 
 START_TEST(test_devices_in_box)
 {
         struct ipc_mnt_device d[2] = {
-                {.path = (char *)"/dev/zer[o]", .file_mode = 0600, .uid = 1000,
-                 .gid = 1000},
-                {.path = (char *)"/dev/net/tun", .file_mode = -1},
+            {.path = (char *)"/dev/zer[o]",
+             .file_mode = 0600,
+             .uid = 1000,
+             .gid = 1000},
+            {.path = (char *)"/dev/net/tun", .file_mode = -1},
         };
         struct ipc_mnt_device *dp[] = {&d[0], &d[1]};
 
@@ -523,14 +525,14 @@ START_TEST(test_device_hotplug)
                          -ENOENT);
 
         /* remove: only device nodes */
-        ck_assert_int_eq(rootfs_device_remove(rootfd, "/etc/passwd", errmsg,
-                                              sizeof(errmsg)),
-                         -EPERM);
+        ck_assert_int_eq(
+            rootfs_device_remove(rootfd, "/etc/passwd", errmsg, sizeof(errmsg)),
+            -EPERM);
         snprintf(path, sizeof(path), "%s/etc/passwd", rootfs);
         ck_assert_int_eq(access(path, F_OK), 0);
         ck_assert_int_eq(
-                rootfs_device_remove(rootfd, "/dev/full", errmsg, sizeof(errmsg)),
-                0);
+            rootfs_device_remove(rootfd, "/dev/full", errmsg, sizeof(errmsg)),
+            0);
         snprintf(path, sizeof(path), "%s%s/hostdev/full", rootfs, tdir);
         ck_assert_int_eq(lstat(path, &st), -1);
 }
@@ -547,22 +549,22 @@ static void box_files(void)
         read_file("/etc/deep/copied", buf, sizeof(buf));
         BOX_CHECK(strcmp(buf, "copy me\n") == 0, "copied: %s", buf);
         BOX_CHECK(stat("/etc/deep/copied", &st) == 0 &&
-                          (st.st_mode & 07777) == 0640 && st.st_uid == 1000 &&
-                          st.st_gid == 1001,
-                  "copied: mode %o owner %u:%u", st.st_mode & 07777,
-                  st.st_uid, st.st_gid);
+                      (st.st_mode & 07777) == 0640 && st.st_uid == 1000 &&
+                      st.st_gid == 1001,
+                  "copied: mode %o owner %u:%u", st.st_mode & 07777, st.st_uid,
+                  st.st_gid);
         BOX_CHECK(stat("/etc/deep", &st) == 0 && (st.st_mode & 07777) == 0755,
                   "/etc/deep mode %o", st.st_mode & 07777);
         BOX_CHECK(stat("/etc/copy2", &st) == 0 &&
-                          (st.st_mode & 07777) == 0604 && st.st_uid == 0 &&
-                          st.st_gid == 0,
+                      (st.st_mode & 07777) == 0604 && st.st_uid == 0 &&
+                      st.st_gid == 0,
                   "copy2: mode %o owner %u:%u", st.st_mode & 07777, st.st_uid,
                   st.st_gid);
         read_file("/etc/pbox/enter.env", buf, sizeof(buf));
         BOX_CHECK(strcmp(buf, "HTTP_PROXY=\"http://p:3128\"\n") == 0,
                   "enter.env: %s", buf);
         BOX_CHECK(stat("/etc/pbox/enter.env", &st) == 0 &&
-                          (st.st_mode & 07777) == 0644,
+                      (st.st_mode & 07777) == 0644,
                   "enter.env mode %o", st.st_mode & 07777);
         read_file("/etc/hosts", buf, sizeof(buf));
         BOX_CHECK(strcmp(buf, "127.0.0.1\tlocalhost\n10.0.0.1\tfoo\n") == 0,
@@ -573,20 +575,28 @@ START_TEST(test_files)
 {
         char src[PATH_MAX];
         struct ipc_mnt_file_copy c[2] = {
-                {.src = src, .dst = (char *)"/etc/deep/copied", .mode = 0640,
-                 .uid = 1000, .gid = 1001},
-                {.src = src, .dst = (char *)"/etc/copy2", .mode = -1,
-                 .uid = -1, .gid = -1},
+            {.src = src,
+             .dst = (char *)"/etc/deep/copied",
+             .mode = 0640,
+             .uid = 1000,
+             .gid = 1001},
+            {.src = src,
+             .dst = (char *)"/etc/copy2",
+             .mode = -1,
+             .uid = -1,
+             .gid = -1},
         };
         struct ipc_mnt_file_copy *cp[] = {&c[0], &c[1]};
         static const char env[] = "HTTP_PROXY=\"http://p:3128\"\n";
         static const char hosts[] = "10.0.0.1\tfoo\n";
         struct ipc_mnt_file_write w[2] = {
-                {.dst = (char *)"/etc/pbox/enter.env",
-                 .data = {(uint8_t *)env, sizeof(env) - 1}, .mode = 0644},
-                {.dst = (char *)"/etc/hosts",
-                 .data = {(uint8_t *)hosts, sizeof(hosts) - 1}, .mode = 0644,
-                 .append = true},
+            {.dst = (char *)"/etc/pbox/enter.env",
+             .data = {(uint8_t *)env, sizeof(env) - 1},
+             .mode = 0644},
+            {.dst = (char *)"/etc/hosts",
+             .data = {(uint8_t *)hosts, sizeof(hosts) - 1},
+             .mode = 0644,
+             .append = true},
         };
         struct ipc_mnt_file_write *wp[] = {&w[0], &w[1]};
 
@@ -629,8 +639,8 @@ static void box_netns(void)
         sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         BOX_CHECK(bind(l, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-                          listen(l, 1) == 0 &&
-                          getsockname(l, (struct sockaddr *)&sa, &len) == 0,
+                      listen(l, 1) == 0 &&
+                      getsockname(l, (struct sockaddr *)&sa, &len) == 0,
                   "listen on 127.0.0.1: %m");
         c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         BOX_CHECK(connect(c, (struct sockaddr *)&sa, sizeof(sa)) == 0,
@@ -694,19 +704,22 @@ START_TEST(test_symlink_destinations_stay_inside)
 {
         char vol[512], vfile[512], hostdir[512], hostdir3[512], p[PATH_MAX];
         struct ipc_mnt_volume v[3] = {
-                {.src = vol, .dst = (char *)"/data"},
-                {.src = vol, .dst = (char *)"/data2"},
-                {.src = vfile, .dst = (char *)"/data3/vfile"},
+            {.src = vol, .dst = (char *)"/data"},
+            {.src = vol, .dst = (char *)"/data2"},
+            {.src = vfile, .dst = (char *)"/data3/vfile"},
         };
         struct ipc_mnt_volume *vp[] = {&v[0], &v[1], &v[2]};
         static const char env[] = "X=\"1\"\n";
         struct ipc_mnt_file_write w = {
-                .dst = (char *)"/etc/pbox/enter.env",
-                .data = {(uint8_t *)env, sizeof(env) - 1}, .mode = 0644};
+            .dst = (char *)"/etc/pbox/enter.env",
+            .data = {(uint8_t *)env, sizeof(env) - 1},
+            .mode = 0644};
         struct ipc_mnt_file_write *wp[] = {&w};
         struct ipc_mnt_file_copy c = {.src = vfile,
                                       .dst = (char *)"/data3/copied",
-                                      .mode = -1, .uid = -1, .gid = -1};
+                                      .mode = -1,
+                                      .uid = -1,
+                                      .gid = -1};
         struct ipc_mnt_file_copy *cp[] = {&c};
         struct stat st;
 
@@ -752,7 +765,7 @@ START_TEST(test_write_last_component_links)
         _cleanup_close_ int rootfd = -EBADF;
         static const char data[] = "evil\n";
         struct ipc_mnt_file_write w = {
-                .data = {(uint8_t *)data, sizeof(data) - 1}, .mode = 0644};
+            .data = {(uint8_t *)data, sizeof(data) - 1}, .mode = 0644};
         char victim[PATH_MAX], p[PATH_MAX];
 
         snprintf(victim, sizeof(victim), "%s/victim", tdir);

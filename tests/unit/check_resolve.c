@@ -53,7 +53,10 @@ static void teardown(void)
 }
 
 /* Loop index 0: openat2; 1: the fallback walk. */
-static unsigned mode(int i) { return i ? RESOLVE_FORCE_WALK : 0; }
+static unsigned mode(int i)
+{
+        return i ? RESOLVE_FORCE_WALK : 0;
+}
 
 static void same_file(int fd, const char *rel)
 {
@@ -71,8 +74,8 @@ START_TEST(test_dotdot_stays_in_root)
 {
         int fd = -EBADF;
 
-        ck_assert_int_eq(resolve_in_root(rootfd, "/../../a/../../a/b", mode(_i),
-                                         &fd), 0);
+        ck_assert_int_eq(
+            resolve_in_root(rootfd, "/../../a/../../a/b", mode(_i), &fd), 0);
         same_file(fd, "root/a/b");
         close(fd);
         ck_assert_int_eq(resolve_in_root(rootfd, "..", mode(_i), &fd), 0);
@@ -106,9 +109,9 @@ START_TEST(test_loop)
 
         ck_assert_int_eq(resolve_in_root(rootfd, "loop1", mode(_i), &fd),
                          -ELOOP);
-        ck_assert_int_eq(resolve_in_root(rootfd, "loop2/x",
-                                         mode(_i) | RESOLVE_MKDIR, &fd),
-                         -ELOOP);
+        ck_assert_int_eq(
+            resolve_in_root(rootfd, "loop2/x", mode(_i) | RESOLVE_MKDIR, &fd),
+            -ELOOP);
 }
 END_TEST
 
@@ -120,8 +123,9 @@ START_TEST(test_missing_and_mkdir)
 
         ck_assert_int_eq(resolve_in_root(rootfd, "/x/y/z", mode(_i), &fd),
                          -ENOENT);
-        ck_assert_int_eq(resolve_in_root(rootfd, "/x/y/z",
-                                         mode(_i) | RESOLVE_MKDIR, &fd), 0);
+        ck_assert_int_eq(
+            resolve_in_root(rootfd, "/x/y/z", mode(_i) | RESOLVE_MKDIR, &fd),
+            0);
         same_file(fd, "root/x/y/z");
         close(fd);
         snprintf(p, sizeof(p), "%s/root/x/y", tmpdir);
@@ -130,13 +134,14 @@ START_TEST(test_missing_and_mkdir)
         ck_assert_int_eq(st.st_mode & 07777, 0755);
 
         /* A dangling absolute symlink: its target is created in the root. */
-        ck_assert_int_eq(resolve_in_root(rootfd, "/dang",
-                                         mode(_i) | RESOLVE_MKDIR, &fd), 0);
+        ck_assert_int_eq(
+            resolve_in_root(rootfd, "/dang", mode(_i) | RESOLVE_MKDIR, &fd), 0);
         same_file(fd, "root/made/here");
         close(fd);
 
         ck_assert_int_eq(resolve_in_root(rootfd, "/etclink/new/file",
-                                         mode(_i) | RESOLVE_MKFILE, &fd), 0);
+                                         mode(_i) | RESOLVE_MKFILE, &fd),
+                         0);
         same_file(fd, "root/etc/new/file");
         close(fd);
         snprintf(p, sizeof(p), "%s/root/etc/new/file", tmpdir);
@@ -146,12 +151,12 @@ START_TEST(test_missing_and_mkdir)
         ck_assert_int_eq(st.st_size, 0);
 
         /* A file in the middle of the path is not a directory. */
-        ck_assert_int_eq(resolve_in_root(rootfd, "/a/b/f/g",
-                                         mode(_i) | RESOLVE_MKDIR, &fd),
-                         -ENOTDIR);
-        ck_assert_int_eq(resolve_in_root(rootfd, "/a/b/f",
-                                         mode(_i) | RESOLVE_DIR, &fd),
-                         -ENOTDIR);
+        ck_assert_int_eq(
+            resolve_in_root(rootfd, "/a/b/f/g", mode(_i) | RESOLVE_MKDIR, &fd),
+            -ENOTDIR);
+        ck_assert_int_eq(
+            resolve_in_root(rootfd, "/a/b/f", mode(_i) | RESOLVE_DIR, &fd),
+            -ENOTDIR);
 }
 END_TEST
 
@@ -159,8 +164,8 @@ START_TEST(test_fd_kinds)
 {
         int fd = -EBADF, fl;
 
-        ck_assert_int_eq(resolve_in_root(rootfd, "/a", mode(_i) | RESOLVE_DIR,
-                                         &fd), 0);
+        ck_assert_int_eq(
+            resolve_in_root(rootfd, "/a", mode(_i) | RESOLVE_DIR, &fd), 0);
         fl = fcntl(fd, F_GETFL);
         ck_assert(!(fl & O_PATH));
         ck_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
@@ -178,25 +183,30 @@ START_TEST(test_parent)
         int fd = -EBADF;
 
         ck_assert_int_eq(resolve_parent_in_root(rootfd, "/abs/b/newname//",
-                                                mode(_i), &fd, &name), 0);
+                                                mode(_i), &fd, &name),
+                         0);
         same_file(fd, "root/a/b");
         ck_assert_str_eq(name, "newname");
         close(fd);
         free(TAKE_PTR(name));
-        ck_assert_int_eq(resolve_parent_in_root(rootfd, "top", mode(_i), &fd,
-                                                &name), 0);
+        ck_assert_int_eq(
+            resolve_parent_in_root(rootfd, "top", mode(_i), &fd, &name), 0);
         same_file(fd, "root");
         ck_assert_str_eq(name, "top");
         close(fd);
-        ck_assert_int_eq(resolve_parent_in_root(rootfd, "/", mode(_i), &fd,
-                                                &name), -EINVAL);
-        ck_assert_int_eq(resolve_parent_in_root(rootfd, "/a/..", mode(_i), &fd,
-                                                &name), -EINVAL);
-        ck_assert_int_eq(resolve_parent_in_root(rootfd, "/p/q/r", mode(_i), &fd,
-                                                &name), -ENOENT);
+        free(TAKE_PTR(name));
+        ck_assert_int_eq(
+            resolve_parent_in_root(rootfd, "/", mode(_i), &fd, &name), -EINVAL);
+        ck_assert_int_eq(
+            resolve_parent_in_root(rootfd, "/a/..", mode(_i), &fd, &name),
+            -EINVAL);
+        ck_assert_int_eq(
+            resolve_parent_in_root(rootfd, "/p/q/r", mode(_i), &fd, &name),
+            -ENOENT);
         ck_assert_int_eq(resolve_parent_in_root(rootfd, "/p/q/r",
                                                 mode(_i) | RESOLVE_MKDIR, &fd,
-                                                &name), 0);
+                                                &name),
+                         0);
         same_file(fd, "root/p/q");
         ck_assert_str_eq(name, "r");
         close(fd);

@@ -22,7 +22,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototyp
            -Wformat=2 -Wswitch-enum -Wno-missing-field-initializers
 HARDEN  := -fstack-protector-strong -fPIC
 ifeq ($(SAN),1)
-OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -DPBOX_SAN
 SANLD   := -fsanitize=address,undefined
 else
 OPT     := -O2 -g -D_FORTIFY_SOURCE=3
@@ -50,7 +50,8 @@ INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard test
 TESTLIB_OBJS := $(call objs,$(wildcard tests/lib/*.c))
 
 .SECONDEXPANSION:
-.PHONY: all check check-run unit integration fuzz bench install clean format
+.SECONDARY:
+.PHONY: all check check-run unit integration fuzz bench install clean format ci demo
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -115,6 +116,13 @@ fuzz: $(FUZZ_TARGETS)
 	  $$t -max_total_time=$(FUZZ_TIME) -print_final_stats=0 -close_fd_mask=3 \
 	    build-fuzz/corpus-$$n tests/fuzz/corpus/$$n >build-fuzz/$$n.log 2>&1 \
 	    || { tail -50 build-fuzz/$$n.log; exit 1; }; done
+
+# What CI runs (.ci/run → scripts/test.sh → here): build, make check, make fuzz.
+ci:
+	scripts/ci.sh
+
+demo:
+	scripts/demo.sh
 
 bench: all
 	tests/bench/bench.sh $(abspath $(BUILD))

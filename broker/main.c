@@ -12,9 +12,12 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "san.h"
 #include "cleanup.h"
 #include "ipc.h"
 #include "proc.h"
+
+PBOX_SAN_DEFAULTS
 
 static int fail(struct broker *b, int status)
 {

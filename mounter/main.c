@@ -14,11 +14,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "san.h"
 #include "cleanup.h"
 #include "mounter.h"
 #include "pbox.h"
 #include "proc.h"
 #include "rootfs.h"
+
+PBOX_SAN_DEFAULTS
 
 #define BROKER_FD 3
 

@@ -14,10 +14,13 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "san.h"
 #include "cleanup.h"
 #include "cmds.h"
 #include "opts.h"
 #include "proc.h"
+
+PBOX_SAN_DEFAULTS
 
 #ifndef PBOX_VERSION
 #define PBOX_VERSION "0.1.0"

@@ -339,7 +339,7 @@ PBOX_NA=
 [ -x "$PBOX" ] || PBOX_NA="$PBOX not built"
 declare -A RT_NA
 for rt in crun runc; do
-	command -v "$rt" >/dev/null || RT_NA[$rt]="$rt not installed"
+	command -v "$rt" >/dev/null || RT_NA[$rt]="$rt not installed: scripts/install-deps.sh --bench"
 done
 if [ -z "${RT_NA[crun]:-}" ] || [ -z "${RT_NA[runc]:-}" ]; then
 	if ! start_helper; then

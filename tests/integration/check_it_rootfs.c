@@ -35,6 +35,7 @@ static char tdir[256];
 static int report_fd = -EBADF;
 static int guard_fd = -EBADF; /* see guard_start() */
 static pid_t guard_pid;
+static bool host_net; /* run_box without CLONE_NEWNET (--net host) */
 static struct ipc_mnt_config cfg;
 static struct rootfs_plan plan;
 static char errmsg[IPC_ERRMSG_MAX];
@@ -94,7 +95,7 @@ static void run_box(void (*fn)(void))
                 close(guard_fd);
                 report_fd = p[1];
                 if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
-                            CLONE_NEWIPC | CLONE_NEWNET) < 0)
+                            CLONE_NEWIPC | (host_net ? 0 : CLONE_NEWNET)) < 0)
                         box_fail(__LINE__, "unshare: %m");
                 g = fork();
                 if (g < 0)
@@ -333,6 +334,14 @@ static void box_defaults(void)
 
 START_TEST(test_default_mounts)
 {
+        run_box(box_defaults);
+}
+END_TEST
+
+/* --net host: sysfs is mounted from the host's network namespace. */
+START_TEST(test_default_mounts_host_net)
+{
+        host_net = true;
         run_box(box_defaults);
 }
 END_TEST
@@ -801,6 +810,7 @@ static Suite *rootfs_suite(void)
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_default_mounts);
+        tcase_add_test(tc, test_default_mounts_host_net);
         tcase_add_test(tc, test_volumes);
         tcase_add_test(tc, test_volume_missing);
         tcase_add_test(tc, test_devices_in_box);

@@ -114,6 +114,9 @@ int main(void)
         int r;
 
         (void)prctl(PR_SET_NAME, "pbox-initproc", 0, 0, 0);
+        /* exec raised our capabilities, which cleared the parent-death
+         * signal the mounter's child had set. */
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (fcntl(BROKER_FD, F_GETFD) < 0)
                 return 125;
         (void)proc_close_fds_except(keep, ELEMENTSOF(keep));

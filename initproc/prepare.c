@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <selinux/selinux.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,7 +129,10 @@ static int drop_to_user(const struct pbox_user *u, uint64_t caps,
 {
         capng_clear(CAPNG_SELECT_BOTH);
         for (int c = 0; c < 64; c++) {
-                if (!(caps & (UINT64_C(1) << c)))
+                /* Only what the bounding set still holds can be kept (a
+                   host may lack some; `--cap all` means all there are). */
+                if (!(caps & (UINT64_C(1) << c)) ||
+                    prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 1)
                         continue;
                 /* Capabilities this kernel lacks are refused by libcap-ng
                    and cannot be held anyway. */
@@ -198,6 +202,9 @@ int initproc_prepare(int sock, const struct ipc_init_exec *m, char *errmsg,
         }
         if (chdir("/") < 0)
                 return -errno;
+        /* Changing uid cleared the parent-death signal: if the mounter
+         * dies, the box must die with it. */
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         return 0;
 }
 

@@ -36,6 +36,8 @@
 #define F_SEAL_EXEC 0x0020
 #endif
 
+static int spawn_janitor(struct mounter *m);
+
 /* A sealed, executable in-memory copy of pbox-initproc. */
 static int seal_initproc(char *errmsg, size_t errlen)
 {
@@ -232,6 +234,11 @@ int box_create(struct mounter *m, const struct ipc_mnt_create *req,
                               errmsg, errlen);
         if (r < 0)
                 return r;
+        r = spawn_janitor(m);
+        if (r < 0) {
+                snprintf(errmsg, errlen, "fork: %s", strerror(-r));
+                return r;
+        }
         memfd = seal_initproc(errmsg, errlen);
         if (memfd < 0)
                 return memfd;
@@ -317,13 +324,14 @@ int box_reap(struct mounter *m, int *ret_status)
 
 /* Remove DATA_DIR/NAME: the lock, state and socket the broker and enterd
  * made there (no subdirectories are expected). */
-static void remove_state_dir(const struct ipc_mnt_config *cfg)
+static void remove_state_dir(const struct mounter *m)
 {
         _cleanup_closedir_ DIR *d = NULL;
         _cleanup_free_ char *path = NULL;
         struct dirent *de;
 
-        if (!cfg || asprintf(&path, "%s/%s", cfg->data_dir, cfg->name) < 0)
+        if (!m->name || !m->data_dir ||
+            asprintf(&path, "%s/%s", m->data_dir, m->name) < 0)
                 return;
         d = opendir(path);
         if (!d)
@@ -353,5 +361,50 @@ void box_teardown(struct mounter *m)
                 (void)box_cgroup_destroy(m->cg);
                 m->cg = NULL;
         }
-        remove_state_dir(m->cfg);
+        remove_state_dir(m);
+        if (m->janitor_fd >= 0) {
+                /* Done here: the janitor can go without doing anything. */
+                (void)!write(m->janitor_fd, "x", 1);
+                close(m->janitor_fd);
+                m->janitor_fd = -EBADF;
+        }
+}
+
+/* The janitor is a fork of the mounter that only waits: if the mounter
+ * is killed (SIGKILL leaves it no teardown), the box's init dies by its
+ * parent-death signal, and the janitor removes what the mounter made —
+ * the cgroups and the state directory — so a crashed component never
+ * leaves a half box behind (SPEC §5). It holds no socket of the box. */
+static int spawn_janitor(struct mounter *m)
+{
+        int p[2];
+        pid_t pid;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0) {
+                close(p[0]);
+                close(p[1]);
+                return -errno;
+        }
+        if (pid == 0) {
+                int keep[] = {p[0]};
+                char c;
+                ssize_t n;
+
+                (void)proc_close_fds_except(keep, ELEMENTSOF(keep));
+                (void)prctl(PR_SET_NAME, "pbox-janitor", 0, 0, 0);
+                do
+                        n = read(p[0], &c, 1);
+                while (n < 0 && errno == EINTR);
+                if (n != 1) {
+                        (void)box_cgroup_destroy(m->cg);
+                        remove_state_dir(m);
+                }
+                _exit(0);
+        }
+        close(p[0]);
+        m->janitor_fd = p[1];
+        return 0;
 }

@@ -70,11 +70,10 @@ static int mounter_handle_config(struct mounter *m, void *msg, char *errmsg,
                                  size_t errlen)
 {
         struct ipc_mnt_config *c = msg;
-        char err[PBOX_ERR_LEN];
         struct stat st;
 
-        if (pbox_name_check(c->name, c->data_dir, err) < 0) {
-                snprintf(errmsg, errlen, "%s", err);
+        if (strcmp(c->name, m->name) || strcmp(c->data_dir, m->data_dir)) {
+                snprintf(errmsg, errlen, "config names another box");
                 return -EINVAL;
         }
         if (!path_ok(c->rootfs) || !path_ok(c->data_dir) || !c->hostname[0]) {
@@ -311,13 +310,25 @@ static void free_plan(struct mounter *m)
         cg_layout_free(&m->layout);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
         static struct mounter m = {.sock = BROKER_FD, .pidfd = -EBADF,
-                                   .rootfd = -EBADF};
+                                   .rootfd = -EBADF, .janitor_fd = -EBADF};
         bool seen[IPC_TYPE_MAX] = {false};
+        char err[PBOX_ERR_LEN];
         int keep[] = {BROKER_FD};
         int r;
+
+        /* argv comes from the broker while it is still root: the box's name
+         * and state directory, which teardown removes whatever happens. */
+        if (argc != 3 || argv[2][0] != '/' ||
+            pbox_name_check(argv[1], argv[2], err) < 0) {
+                fprintf(stderr, "pbox-mounter: started without a valid box "
+                                "name and data dir\n");
+                return 125;
+        }
+        m.name = argv[1];
+        m.data_dir = argv[2];
 
         if (proc_fd_cloexec(BROKER_FD, true) < 0)
                 return 125;

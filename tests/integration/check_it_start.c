@@ -27,7 +27,7 @@
 /* Failure text: what, then pbox's status and output. */
 #define ck_run(cond, r, what)                                                  \
         ck_assert_msg(cond,                                                    \
-                      "%s: status %d\n--- stdout:\n%.3000s\n--- stderr:\n"    \
+                      "%s: status %d\n--- stdout:\n%.3000s\n--- stderr:\n"     \
                       "%.3000s",                                               \
                       what, (r)->status, (r)->out ? (r)->out : "",             \
                       (r)->err ? (r)->err : "")
@@ -52,14 +52,14 @@ static void assert_no_leftovers(const struct test_box *b, double wait_s)
 static void assert_pbox_error(const struct run_result *r, const char *what)
 {
         ck_run(r->status == 125, r, what);
-        ck_run(strncmp(r->err, "pbox: ", 6) == 0 && count_lines(r->err) == 1,
-               r, "error is not one line starting 'pbox: '");
+        ck_run(strncmp(r->err, "pbox: ", 6) == 0 && count_lines(r->err) == 1, r,
+               "error is not one line starting 'pbox: '");
 }
 
 static void write_file(const char *path, const char *data, mode_t mode)
 {
         _cleanup_close_ int fd =
-                open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+            open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 
         ck_assert_msg(fd >= 0, "open %s: %m", path);
         ck_assert_int_eq(write(fd, data, strlen(data)), (ssize_t)strlen(data));
@@ -198,10 +198,10 @@ END_TEST
 START_TEST(test_harness_json)
 {
         const char *j =
-                "{\"name\": \"b\\\"x\", \"state\":\"running\",\"init_pid\":42,"
-                " \"started\": 1700000000, \"components\": [{\"name\":"
-                "\"broker\",\"pid\":7,\"cap_eff\":\"0000000000000000\"},"
-                "{\"name\":\"mounter\",\"pid\":8}], \"uptime_s\": 3}";
+            "{\"name\": \"b\\\"x\", \"state\":\"running\",\"init_pid\":42,"
+            " \"started\": 1700000000, \"components\": [{\"name\":"
+            "\"broker\",\"pid\":7,\"cap_eff\":\"0000000000000000\"},"
+            "{\"name\":\"mounter\",\"pid\":8}], \"uptime_s\": 3}";
         _cleanup_free_ char *name = json_get_str(j, "name");
         _cleanup_free_ char *m = json_component(j, "mounter");
         _cleanup_free_ char *br = json_component(j, "broker");
@@ -230,8 +230,7 @@ START_TEST(test_harness_leftovers)
         struct run_result r = {0};
         const char *argv[] = {"env", NULL, link, "30", NULL};
 
-        ck_assert_int_eq(leftovers(b->name, b->data_dir, rep, sizeof(rep)),
-                         0);
+        ck_assert_int_eq(leftovers(b->name, b->data_dir, rep, sizeof(rep)), 0);
         /* a process named pbox-broker that mentions the box */
         ck_assert_int_eq(symlink("/bin/sleep", link), 0);
         ck_assert_int_ge(asprintf(&env, "PBOX_NAME=%s", b->name), 0);
@@ -242,8 +241,7 @@ START_TEST(test_harness_leftovers)
                         break;
                 usleep(20 * 1000);
         }
-        ck_assert_int_eq(leftovers(b->name, b->data_dir, rep, sizeof(rep)),
-                         1);
+        ck_assert_int_eq(leftovers(b->name, b->data_dir, rep, sizeof(rep)), 1);
         ck_assert_ptr_nonnull(strstr(rep, "pbox-broker"));
         kill(p.pid, SIGKILL);
         run_finish(&p, &r, 5);
@@ -251,11 +249,9 @@ START_TEST(test_harness_leftovers)
         /* its state directory */
         ck_assert_int_ge(asprintf(&state, "%s/%s", b->data_dir, b->name), 0);
         ck_assert_int_eq(mkdir(state, 0700), 0);
-        ck_assert_int_eq(leftovers(b->name, b->data_dir, rep, sizeof(rep)),
-                         1);
+        ck_assert_int_eq(leftovers(b->name, b->data_dir, rep, sizeof(rep)), 1);
         ck_assert_int_eq(rmdir(state), 0);
-        ck_assert_int_eq(leftovers(b->name, b->data_dir, rep, sizeof(rep)),
-                         0);
+        ck_assert_int_eq(leftovers(b->name, b->data_dir, rep, sizeof(rep)), 0);
         test_box_free(b);
 }
 END_TEST
@@ -294,10 +290,10 @@ END_TEST
 START_TEST(test_exit_signal_pid1)
 {
         struct test_box *b = box_new();
-        const char *argv[] = {"start",      "--name", b->name,
-                              "--data-dir", b->data_dir, "--rootfs",
-                              b->rootfs,    "--",        "/bin/sh",
-                              "-c",         "exec sleep 60", NULL};
+        const char *argv[] = {
+            "start",     "--name",   b->name,         "--data-dir",
+            b->data_dir, "--rootfs", b->rootfs,       "--",
+            "/bin/sh",   "-c",       "exec sleep 60", NULL};
         struct run_proc p = {0};
         struct run_result r = {0};
         _cleanup_free_ char *json = NULL;
@@ -320,9 +316,10 @@ END_TEST
 /* _i: bit 0 = not executable (else missing), bits 1-2 = mode. */
 START_TEST(test_init_errors)
 {
-        static const char *const modes[][3] = {
-                {NULL}, {"--detach", NULL}, {"--init", NULL},
-                {"--init", "--detach", NULL}};
+        static const char *const modes[][3] = {{NULL},
+                                               {"--detach", NULL},
+                                               {"--init", NULL},
+                                               {"--init", "--detach", NULL}};
         struct test_box *b = box_new();
         bool noexec = _i & 1;
         const char *const *mode = modes[_i >> 1];
@@ -343,11 +340,10 @@ START_TEST(test_init_errors)
         extra[n++] = noexec ? "/notexec" : "/no/such/init";
         extra[n] = NULL;
         test_box_startv(b, &r, 20, extra);
-        ck_assert_msg(r.status == want,
-                      "%s INIT with %s %s: want %d, got %d\nstderr: %s",
-                      noexec ? "non-executable" : "missing",
-                      mode[0] ? mode[0] : "", mode[0] && mode[1] ? mode[1] : "",
-                      want, r.status, r.err);
+        ck_assert_msg(
+            r.status == want, "%s INIT with %s %s: want %d, got %d\nstderr: %s",
+            noexec ? "non-executable" : "missing", mode[0] ? mode[0] : "",
+            mode[0] && mode[1] ? mode[1] : "", want, r.status, r.err);
         assert_no_leftovers(b, 5);
         run_result_free(&r);
         test_box_free(b);
@@ -374,8 +370,8 @@ START_TEST(test_pid1_init_mode)
         char pid[32] = "", comm[64] = "";
 
         test_box_run_sh(b, &r, "echo $$; cat /proc/1/comm", "--init", NULL);
-        ck_run(r.status == 0 && sscanf(r.out, "%31s %63s", pid, comm) == 2,
-               &r, "--init box");
+        ck_run(r.status == 0 && sscanf(r.out, "%31s %63s", pid, comm) == 2, &r,
+               "--init box");
         ck_run(strcmp(pid, "1") != 0, &r, "with --init INIT must not be 1");
         ck_run(!strcmp(comm, "pbox-initproc"), &r,
                "with --init PID 1 must be pbox-initproc");
@@ -388,8 +384,8 @@ END_TEST
 
 START_TEST(test_namespaces)
 {
-        static const char *const ns[] = {"mnt", "pid", "uts", "ipc", "cgroup",
-                                         "net"};
+        static const char *const ns[] = {"mnt", "pid",    "uts",
+                                         "ipc", "cgroup", "net"};
         struct test_box *b = box_new();
         struct run_result r = {0};
 
@@ -447,8 +443,7 @@ START_TEST(test_hostname)
 END_TEST
 
 /* fstype and per-mount options of the topmost mount at mp in mountinfo. */
-static bool mount_at(const char *mi, const char *mp, char *fstype,
-                     char *opts)
+static bool mount_at(const char *mi, const char *mp, char *fstype, char *opts)
 {
         bool found = false;
 
@@ -488,17 +483,17 @@ START_TEST(test_default_mounts)
                 const char *mp, *fstype;
                 bool ro;
         } want[] = {
-                {"/proc", "proc", false},    {"/sys", "sysfs", true},
-                {"/dev", "tmpfs", false},    {"/dev/pts", "devpts", false},
-                {"/dev/shm", "tmpfs", false}, {"/run", "tmpfs", false},
+            {"/proc", "proc", false},     {"/sys", "sysfs", true},
+            {"/dev", "tmpfs", false},     {"/dev/pts", "devpts", false},
+            {"/dev/shm", "tmpfs", false}, {"/run", "tmpfs", false},
         };
         static const char *const devs[] = {
-                "/dev/null character special file 1:3",
-                "/dev/zero character special file 1:5",
-                "/dev/full character special file 1:7",
-                "/dev/random character special file 1:8",
-                "/dev/urandom character special file 1:9",
-                "/dev/tty character special file 5:0",
+            "/dev/null character special file 1:3",
+            "/dev/zero character special file 1:5",
+            "/dev/full character special file 1:7",
+            "/dev/random character special file 1:8",
+            "/dev/urandom character special file 1:9",
+            "/dev/tty character special file 5:0",
         };
         struct test_box *b = box_new();
         struct run_result r = {0};
@@ -514,9 +509,8 @@ START_TEST(test_default_mounts)
 
                 ck_assert_msg(mount_at(r.out, want[i].mp, fs, opts),
                               "nothing mounted at %s:\n%s", want[i].mp, r.out);
-                ck_assert_msg(!strcmp(fs, want[i].fstype),
-                              "%s is %s, want %s", want[i].mp, fs,
-                              want[i].fstype);
+                ck_assert_msg(!strcmp(fs, want[i].fstype), "%s is %s, want %s",
+                              want[i].mp, fs, want[i].fstype);
                 ck_assert_msg(opt_has(opts, "ro") == want[i].ro,
                               "%s options %s: want %s", want[i].mp, opts,
                               want[i].ro ? "ro" : "rw");
@@ -590,8 +584,7 @@ START_TEST(test_volume_skip_missing)
         _cleanup_free_ char *spec = NULL;
         struct run_result r = {0};
 
-        ck_assert_int_ge(
-                asprintf(&spec, "%s/absent:/mnt/x:skip", b->tmp), 0);
+        ck_assert_int_ge(asprintf(&spec, "%s/absent:/mnt/x:skip", b->tmp), 0);
         test_box_run_sh(b, &r, "echo ok", "--volume", spec, NULL);
         ck_run(r.status == 0 && !strcmp(r.out, "ok\n"), &r,
                "missing source with skip must start");
@@ -621,11 +614,10 @@ START_TEST(test_device)
         struct test_box *b = box_new();
         struct run_result r = {0};
 
-        test_box_run_sh(b, &r, "stat -c '%a %u %F %t:%T' /dev/zero",
-                        "--device", "path=/dev/zero;fileMode=0600;uid=1000",
-                        NULL);
+        test_box_run_sh(b, &r, "stat -c '%a %u %F %t:%T' /dev/zero", "--device",
+                        "path=/dev/zero;fileMode=0600;uid=1000", NULL);
         ck_run(r.status == 0 &&
-                       !strcmp(r.out, "600 1000 character special file 1:5\n"),
+                   !strcmp(r.out, "600 1000 character special file 1:5\n"),
                &r, "--device /dev/zero mode 0600 uid 1000");
         run_result_free(&r);
         test_box_free(b);
@@ -642,8 +634,7 @@ START_TEST(test_file)
 
         write_file(s1, "line1\nsecond line\n", 0644);
         write_file(s2, "#!/bin/sh\necho tool\n", 0750);
-        ck_assert_int_ge(
-                asprintf(&f1, "%s:/etc/x.conf:0600:1000:1000", s1), 0);
+        ck_assert_int_ge(asprintf(&f1, "%s:/etc/x.conf:0600:1000:1000", s1), 0);
         ck_assert_int_ge(asprintf(&f2, "%s:/root/tool.sh", s2), 0);
         test_box_run_sh(b, &r,
                         "stat -c '%a %u %g' /etc/x.conf; cat /etc/x.conf; "
@@ -717,7 +708,7 @@ START_TEST(test_enter_env)
                         "HTTP_PROXY=http://p:3128,NO_PROXY=\"a,b\"", NULL);
         ck_run(r.status == 0, &r, "start with --enter-env");
         ck_run(has_line(r.out, "HTTP_PROXY=\"http://p:3128\"") &&
-                       has_line(r.out, "NO_PROXY=\"a,b\""),
+                   has_line(r.out, "NO_PROXY=\"a,b\""),
                &r, "/etc/pbox/enter.env lines");
         run_result_free(&r);
         test_box_free(b);
@@ -759,7 +750,7 @@ START_TEST(test_dns_zones)
                         "corp.local/10.0.0.53,other.zone/10.0.0.54", NULL);
         ck_run(r.status == 0, &r, "start with --dns-zones");
         ck_run(has_line(r.out, "server=/corp.local/10.0.0.53") &&
-                       has_line(r.out, "server=/other.zone/10.0.0.54"),
+                   has_line(r.out, "server=/other.zone/10.0.0.54"),
                &r, "server=/ZONE/IP lines");
         run_result_free(&r);
         test_box_free(b);
@@ -949,8 +940,7 @@ START_TEST(test_cgroup_limits)
         bool v2cpu = false;
 
         ck_run(test_box_start_detached(b, "--memory", "64m", "--pids-limit",
-                                       "100", "--cpu-shares", "512",
-                                       NULL) == 0,
+                                       "100", "--cpu-shares", "512", NULL) == 0,
                &b->last, "detached start with limits");
         json = wait_running(b, 10);
         mem = cg_value(b->name, "memory", "memory.limit_in_bytes");
@@ -969,8 +959,8 @@ START_TEST(test_cgroup_limits)
         ck_assert_msg(pids && !strcmp(pids, "100"), "pids limit %s",
                       pids ? pids : "(no cgroup file)");
         /* v2: 1 + (512 - 2) * 9999 / 262142 = 20 */
-        ck_assert_msg(cpu && !strcmp(cpu, v2cpu ? "20" : "512"),
-                      "cpu %s %s", v2cpu ? "weight" : "shares",
+        ck_assert_msg(cpu && !strcmp(cpu, v2cpu ? "20" : "512"), "cpu %s %s",
+                      v2cpu ? "weight" : "shares",
                       cpu ? cpu : "(no cgroup file)");
         init = json_get_int(json, "init_pid");
         ck_assert_int_ge(asprintf(&path, "/proc/%lld/cgroup", init), 0);
@@ -995,10 +985,10 @@ START_TEST(test_detach_lifecycle)
         long long init;
 
         ck_run(test_box_start_detached(
-                       b, "--", "/bin/sh", "-c",
-                       "echo hello-from-init; echo to-stderr >&2; trap 'exit 0' "
-                       "TERM; while :; do sleep 1 & wait $!; done",
-                       NULL) == 0,
+                   b, "--", "/bin/sh", "-c",
+                   "echo hello-from-init; echo to-stderr >&2; trap 'exit 0' "
+                   "TERM; while :; do sleep 1 & wait $!; done",
+                   NULL) == 0,
                &b->last, "--detach must return 0");
         json = test_box_status_json(b);
         ck_run(json != NULL, &b->last, "status --json of a detached box");
@@ -1010,7 +1000,7 @@ START_TEST(test_detach_lifecycle)
         init = json_get_int(json, "init_pid");
         ck_assert_msg(pid_alive(init), "init_pid not alive: %s", json);
         ck_assert_msg(json_get_int(json, "started") > 1600000000 &&
-                              json_get_int(json, "uptime_s") >= 0,
+                          json_get_int(json, "uptime_s") >= 0,
                       "started/uptime_s in %s", json);
         cg = json_get_str(json, "cgroup");
         ck_assert_msg(cg && *cg, "cgroup in %s", json);
@@ -1022,8 +1012,8 @@ START_TEST(test_detach_lifecycle)
                               "%s pid not alive: %s", comps[i], c);
         }
         /* detach log: init's stdout and stderr, kept after stop */
-        ck_assert_int_ge(
-                asprintf(&log, "%s/_log/%s.log", b->data_dir, b->name), 0);
+        ck_assert_int_ge(asprintf(&log, "%s/_log/%s.log", b->data_dir, b->name),
+                         0);
         for (int i = 0; i < 50; i++) {
                 free(text);
                 text = read_file(log);
@@ -1033,7 +1023,7 @@ START_TEST(test_detach_lifecycle)
                 usleep(100 * 1000);
         }
         ck_assert_msg(text && strstr(text, "hello-from-init") &&
-                              strstr(text, "to-stderr"),
+                          strstr(text, "to-stderr"),
                       "log %s: %s", log, text ? text : "(missing)");
         ck_run(test_box_stop(b) == 0, &b->last, "stop must return 0");
         assert_no_leftovers(b, 1);
@@ -1061,7 +1051,7 @@ START_TEST(test_duplicate_name)
         assert_pbox_error(&b->last, "second start of the same name");
         j2 = wait_running(b, 5);
         ck_assert_msg(json_get_int(j1, "init_pid") ==
-                              json_get_int(j2, "init_pid"),
+                          json_get_int(j2, "init_pid"),
                       "first box disturbed: %s / %s", j1, j2);
         ck_run(test_box_stop(b) == 0, &b->last, "stop");
         assert_no_leftovers(b, 3);
@@ -1126,10 +1116,18 @@ START_TEST(test_sigterm_foreground)
 {
         struct test_box *b = box_new();
         const char *argv[] = {
-                "start",   "--name", b->name, "--data-dir", b->data_dir,
-                "--rootfs", b->rootfs, "--", "/bin/sh", "-c",
-                "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done",
-                NULL};
+            "start",
+            "--name",
+            b->name,
+            "--data-dir",
+            b->data_dir,
+            "--rootfs",
+            b->rootfs,
+            "--",
+            "/bin/sh",
+            "-c",
+            "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done",
+            NULL};
         struct run_proc p = {0};
         struct run_result r = {0};
         _cleanup_free_ char *json = NULL;
@@ -1151,23 +1149,22 @@ START_TEST(test_stop_signal)
         struct test_box *b = box_new();
         _cleanup_free_ char *log = NULL, *text = NULL, *json = NULL;
 
-        ck_run(test_box_start_detached(
-                       b, "--stop-signal", "USR1", "--", "/bin/sh", "-c",
-                       "trap 'echo got-usr1; exit 0' USR1; "
-                       "trap 'echo got-term; exit 9' TERM; "
-                       "while :; do sleep 1 & wait $!; done",
-                       NULL) == 0,
+        ck_run(test_box_start_detached(b, "--stop-signal", "USR1", "--",
+                                       "/bin/sh", "-c",
+                                       "trap 'echo got-usr1; exit 0' USR1; "
+                                       "trap 'echo got-term; exit 9' TERM; "
+                                       "while :; do sleep 1 & wait $!; done",
+                                       NULL) == 0,
                &b->last, "start --stop-signal USR1");
         json = wait_running(b, 10);
         ck_run(test_box_stop(b) == 0, &b->last, "stop");
         assert_no_leftovers(b, 3);
-        ck_assert_int_ge(
-                asprintf(&log, "%s/_log/%s.log", b->data_dir, b->name), 0);
+        ck_assert_int_ge(asprintf(&log, "%s/_log/%s.log", b->data_dir, b->name),
+                         0);
         text = read_file(log);
-        ck_assert_msg(text && strstr(text, "got-usr1") &&
-                              !strstr(text, "got-term"),
-                      "init must get USR1 only; log: %s",
-                      text ? text : "(missing)");
+        ck_assert_msg(
+            text && strstr(text, "got-usr1") && !strstr(text, "got-term"),
+            "init must get USR1 only; log: %s", text ? text : "(missing)");
         test_box_free(b);
 }
 END_TEST
@@ -1179,8 +1176,8 @@ START_TEST(test_stop_timeout)
         double t0, dt;
 
         ck_run(test_box_start_detached(
-                       b, "--stop-timeout", "1", "--", "/bin/sh", "-c",
-                       "trap '' TERM; while :; do sleep 1; done", NULL) == 0,
+                   b, "--stop-timeout", "1", "--", "/bin/sh", "-c",
+                   "trap '' TERM; while :; do sleep 1; done", NULL) == 0,
                &b->last, "start --stop-timeout 1");
         json = wait_running(b, 10);
         t0 = now_secs();
@@ -1255,11 +1252,11 @@ static int snap_one(const char *path, const struct stat *st, int flag,
         }
         if (snap_len < sizeof(snap_buf))
                 snap_len += (size_t)snprintf(
-                        snap_buf + snap_len, sizeof(snap_buf) - snap_len,
-                        "%s %o %u:%u %lld %016llx %s\n", path,
-                        (unsigned)st->st_mode, (unsigned)st->st_uid,
-                        (unsigned)st->st_gid, (long long)st->st_size,
-                        (unsigned long long)h, target);
+                    snap_buf + snap_len, sizeof(snap_buf) - snap_len,
+                    "%s %o %u:%u %lld %016llx %s\n", path,
+                    (unsigned)st->st_mode, (unsigned)st->st_uid,
+                    (unsigned)st->st_gid, (long long)st->st_size,
+                    (unsigned long long)h, target);
         return 0;
 }
 
@@ -1348,8 +1345,8 @@ START_TEST(test_symlink_enter_env)
         _cleanup_free_ char *before = snapshot(host);
         struct run_result r = {0};
 
-        test_box_run_sh(b, &r, "cat /etc/pbox/enter.env", "--enter-env",
-                        "A=1", NULL);
+        test_box_run_sh(b, &r, "cat /etc/pbox/enter.env", "--enter-env", "A=1",
+                        NULL);
         escape_check(b, &r, host, before, "A=\"1\"\n");
         run_result_free(&r);
         test_box_free(b);

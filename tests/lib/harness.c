@@ -196,13 +196,13 @@ static int collect(struct run_proc *p, int in_fd, const char *in_data,
                         err_eof = drain(p->err_fd, &e);
                 if (in_fd >= 0) {
                         ssize_t k = in_off < in_len
-                                            ? write(in_fd, in_data + in_off,
-                                                    in_len - in_off)
-                                            : 0;
+                                        ? write(in_fd, in_data + in_off,
+                                                in_len - in_off)
+                                        : 0;
                         if (k > 0)
                                 in_off += (size_t)k;
-                        if (in_off >= in_len || (k < 0 && errno != EAGAIN &&
-                                                 errno != EINTR)) {
+                        if (in_off >= in_len ||
+                            (k < 0 && errno != EAGAIN && errno != EINTR)) {
                                 close(in_fd);
                                 in_fd = -EBADF;
                         }
@@ -246,8 +246,7 @@ static int collect(struct run_proc *p, int in_fd, const char *in_data,
 static void noexec_result(struct run_result *r, int err)
 {
         *r = (struct run_result){.status = RUN_NOEXEC};
-        if (asprintf(&r->err, "harness: cannot run: %s\n", strerror(-err)) <
-            0)
+        if (asprintf(&r->err, "harness: cannot run: %s\n", strerror(-err)) < 0)
                 r->err = NULL;
         r->err_len = r->err ? strlen(r->err) : 0;
         r->out = strdup("");
@@ -342,16 +341,14 @@ int run_pbox_start(struct run_proc *p, const char *const argv[])
         return run_start(p, v);
 }
 
-int run_pboxv(struct run_result *r, const char *stdin_data, int timeout_s,
-              ...)
+int run_pboxv(struct run_result *r, const char *stdin_data, int timeout_s, ...)
 {
         const char *args[64];
         size_t n = 0;
         va_list ap;
 
         va_start(ap, timeout_s);
-        while (n < ELEMENTSOF(args) - 1 &&
-               (args[n] = va_arg(ap, const char *)))
+        while (n < ELEMENTSOF(args) - 1 && (args[n] = va_arg(ap, const char *)))
                 n++;
         va_end(ap);
         args[n] = NULL;
@@ -630,13 +627,12 @@ static int own_cgroups(char ***ret_dirs, char ***ret_ctls)
                 own = c2 + 1;
                 for (char *ml = strtok_r(m, "\n", &msave); ml;
                      ml = strtok_r(NULL, "\n", &msave)) {
-                        char root[PATH_MAX], mp[PATH_MAX], fst[64],
-                                sopt[1024];
+                        char root[PATH_MAX], mp[PATH_MAX], fst[64], sopt[1024];
                         char *sep = strstr(ml, " - ");
 
                         if (!sep ||
-                            sscanf(ml, "%*s %*s %*s %4095s %4095s", root,
-                                   mp) != 2 ||
+                            sscanf(ml, "%*s %*s %*s %4095s %4095s", root, mp) !=
+                                2 ||
                             sscanf(sep + 3, "%63s %*s %1023s", fst, sopt) != 2)
                                 continue;
                         if (strcmp(root, "/"))
@@ -682,7 +678,7 @@ char *box_cgroup_dir(const char *name, const char *ctl)
 /* ---- Leftovers ------------------------------------------------------- */
 
 static void rep(char *report, size_t len, size_t *off, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void rep(char *report, size_t len, size_t *off, const char *fmt, ...)
 {
         va_list ap;
@@ -704,8 +700,8 @@ static bool mem_has(const char *hay, size_t n, const char *needle)
         return hay && memmem(hay, n, needle, strlen(needle)) != NULL;
 }
 
-static int leftover_procs(const char *name, const char *data_dir,
-                          char *report, size_t len, size_t *off)
+static int leftover_procs(const char *name, const char *data_dir, char *report,
+                          size_t len, size_t *off)
 {
         _cleanup_closedir_ DIR *d = opendir("/proc");
         _cleanup_free_ char *cgname = NULL;
@@ -760,7 +756,8 @@ static int leftover_procs(const char *name, const char *data_dir,
                 for (size_t i = 0; cmd && i + 1 < cmd_len; i++)
                         if (cmd[i] == '\0')
                                 cmd[i] = ' ';
-                rep(report, len, off, "process %d (%s): %.200s\n", pid, comm ? comm : "?", cmd ? cmd : "");
+                rep(report, len, off, "process %d (%s): %.200s\n", pid,
+                    comm ? comm : "?", cmd ? cmd : "");
                 n++;
         }
         return n;
@@ -800,16 +797,14 @@ static int leftover_mounts(const char *data_dir, char *report, size_t len,
                 if (sscanf(l, "%*s %*s %*s %4095s %4095s", root, mp) != 2)
                         continue;
                 if (strstr(root, marker) || strstr(mp, marker)) {
-                        rep(report, len, off, "mount %s (root %s)\n", mp,
-                            root);
+                        rep(report, len, off, "mount %s (root %s)\n", mp, root);
                         n++;
                 }
         }
         return n;
 }
 
-int leftovers(const char *name, const char *data_dir, char *report,
-              size_t len)
+int leftovers(const char *name, const char *data_dir, char *report, size_t len)
 {
         _cleanup_strv_free_ char **dirs = NULL;
         _cleanup_strv_free_ char **ctls = NULL;
@@ -874,9 +869,8 @@ static void set_last(struct test_box *b, struct run_result *r)
 int test_box_startv(struct test_box *b, struct run_result *r, int timeout_s,
                     const char *const extra[])
 {
-        const char *argv[96] = {"start",     "--name",   b->name,
-                                "--data-dir", b->data_dir, "--rootfs",
-                                b->rootfs};
+        const char *argv[96] = {"start",     "--name",   b->name,  "--data-dir",
+                                b->data_dir, "--rootfs", b->rootfs};
         size_t n = 7;
 
         for (size_t i = 0; extra && extra[i] && n < ELEMENTSOF(argv) - 1; i++)
@@ -990,7 +984,7 @@ static void umount_under(const char *dir)
 {
         for (int round = 0; round < 4; round++) {
                 _cleanup_free_ char *mi =
-                        read_text("/proc/self/mountinfo", NULL);
+                    read_text("/proc/self/mountinfo", NULL);
                 char *mps[256];
                 char *save = NULL;
                 size_t n = 0, dl = strlen(dir);
@@ -1016,29 +1010,69 @@ static void umount_under(const char *dir)
         }
 }
 
-static void rmdir_cgroups(const char *name)
+/* SIGKILL every process in cgroup dir and its children (rmdir them too
+ * if rm); returns how many processes were found. */
+static int cgroup_sweep(const char *dir, bool rm, int depth)
+{
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        _cleanup_free_ char *procs = NULL, *text = NULL;
+        struct dirent *de;
+        int n = 0;
+
+        if (!d || depth > 8)
+                return 0;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *s = NULL;
+
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                if (asprintf(&s, "%s/%s", dir, de->d_name) >= 0)
+                        n += cgroup_sweep(s, rm, depth + 1);
+        }
+        if (asprintf(&procs, "%s/cgroup.procs", dir) >= 0)
+                text = read_text(procs, NULL);
+        for (char *p = text; p && *p;) {
+                long pid = strtol(p, &p, 10);
+
+                if (pid > 1 && pid != getpid()) {
+                        kill((pid_t)pid, SIGKILL);
+                        n++;
+                }
+                while (*p == '\n')
+                        p++;
+        }
+        if (rm)
+                rmdir(dir);
+        return n;
+}
+
+/* Last resort for a box whose runtime is gone: its processes are exactly
+ * those in its own (uniquely named) pbox-NAME cgroups, all started by
+ * this test. Kill them, then remove the empty cgroups. */
+static void sweep_cgroups(const char *name)
 {
         _cleanup_strv_free_ char **dirs = NULL;
         _cleanup_strv_free_ char **ctls = NULL;
         int nh = own_cgroups(&dirs, &ctls);
 
+        for (int round = 0; round < 30; round++) {
+                int n = 0;
+
+                for (int i = 0; i < nh; i++) {
+                        _cleanup_free_ char *p = NULL;
+
+                        if (asprintf(&p, "%s/pbox-%s", dirs[i], name) >= 0)
+                                n += cgroup_sweep(p, false, 0);
+                }
+                if (n == 0)
+                        break;
+                usleep(100 * 1000);
+        }
         for (int i = 0; i < nh; i++) {
                 _cleanup_free_ char *p = NULL;
-                _cleanup_closedir_ DIR *d = NULL;
-                struct dirent *de;
 
-                if (asprintf(&p, "%s/pbox-%s", dirs[i], name) < 0)
-                        continue;
-                d = opendir(p);
-                while (d && (de = readdir(d))) {
-                        _cleanup_free_ char *s = NULL;
-
-                        if (de->d_type != DT_DIR || de->d_name[0] == '.')
-                                continue;
-                        if (asprintf(&s, "%s/%s", p, de->d_name) >= 0)
-                                rmdir(s);
-                }
-                rmdir(p);
+                if (asprintf(&p, "%s/pbox-%s", dirs[i], name) >= 0)
+                        cgroup_sweep(p, true, 0);
         }
 }
 
@@ -1054,13 +1088,14 @@ static void box_cleanup(struct test_box *b)
                 if (json)
                         kill_status_pids(json);
         }
+        if (b->name)
+                sweep_cgroups(b->name);
         if (b->tmp && !strncmp(b->tmp, "/tmp/pbox-test-", 15)) {
                 const char *rm[] = {"rm", "-rf", "--one-file-system", b->tmp,
                                     NULL};
                 struct run_result r = {0};
 
                 umount_under(b->tmp);
-                rmdir_cgroups(b->name);
                 run_cmd(&r, NULL, 30, rm);
                 run_result_free(&r);
         }

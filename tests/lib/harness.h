@@ -45,8 +45,8 @@ int run_cmd(struct run_result *r, const char *stdin_data, int timeout_s,
 int run_pbox(struct run_result *r, const char *stdin_data, int timeout_s,
              const char *const argv[]);
 /* run_pbox with a NULL-terminated list of arguments. */
-int run_pboxv(struct run_result *r, const char *stdin_data, int timeout_s,
-              ...) __attribute__((sentinel));
+int run_pboxv(struct run_result *r, const char *stdin_data, int timeout_s, ...)
+    __attribute__((sentinel));
 void run_result_free(struct run_result *r);
 
 /* Background variant: stdin /dev/null, output into pipes (keep it small:
@@ -70,14 +70,14 @@ double now_secs(void);
 /* Layout: tmp/ holds rootfs/ (test_rootfs_new), data/ (--data-dir) and
  * whatever else the test puts there (host files, volume sources). */
 struct test_box {
-        char *name;     /* unique: "t<pid>-<n>-<rand>" */
-        char *tmp;      /* /tmp/pbox-test-XXXXXX */
-        char *rootfs;   /* tmp/rootfs */
-        char *data_dir; /* tmp/data */
+        char *name;             /* unique: "t<pid>-<n>-<rand>" */
+        char *tmp;              /* /tmp/pbox-test-XXXXXX */
+        char *rootfs;           /* tmp/rootfs */
+        char *data_dir;         /* tmp/data */
         struct run_result last; /* result of the last pbox call made by a
                                    test_box_* helper, for messages */
-        pid_t janitor;  /* cleans up if the test process dies first */
-        int janitor_fd; /* write end of the janitor's pipe */
+        pid_t janitor;          /* cleans up if the test process dies first */
+        int janitor_fd;         /* write end of the janitor's pipe */
 };
 
 /* New box; NULL on failure (no pbox call is made). A janitor process is
@@ -97,8 +97,7 @@ int test_box_run_sh(struct test_box *b, struct run_result *r,
 /* `pbox start --detach` with the extra arguments (NULL-terminated). If
  * they contain no "--", INIT is a shell that waits and exits 0 on TERM.
  * Returns the status; output in b->last. */
-int test_box_start_detached(struct test_box *b, ...)
-        __attribute__((sentinel));
+int test_box_start_detached(struct test_box *b, ...) __attribute__((sentinel));
 /* `pbox enter --name --data-dir -- /bin/sh -c script`: its stdout
  * (malloc'd) if it exited 0, else NULL; details in b->last. */
 char *test_box_enter_sh(struct test_box *b, const char *script);
@@ -108,8 +107,10 @@ char *test_box_status_json(struct test_box *b);
 /* `pbox stop`; returns its status, output in b->last. */
 int test_box_stop(struct test_box *b);
 /* Stops the box if it still runs (pbox stop; then SIGKILL of only the
- * pids `pbox status --json` names), detaches stray mounts under tmp/,
- * removes empty pbox-NAME cgroups and tmp/, ends the janitor. NULL ok. */
+ * pids `pbox status --json` names; then, should the runtime be gone, of
+ * the processes in the box's own pbox-NAME cgroups), removes those
+ * cgroups, detaches stray mounts under tmp/, removes tmp/, ends the
+ * janitor. NULL ok. */
 void test_box_free(struct test_box *b);
 
 /* ---- Leftovers -------------------------------------------------------- */
@@ -120,8 +121,7 @@ void test_box_free(struct test_box *b);
  * cgroup, mounts whose mount point or root lies under the rootfs or D,
  * pbox-NAME cgroup directories beneath our own cgroup on any hierarchy,
  * and D/NAME. Returns how many, described in report (one per line). */
-int leftovers(const char *name, const char *data_dir, char *report,
-              size_t len);
+int leftovers(const char *name, const char *data_dir, char *report, size_t len);
 /* Poll leftovers() until 0 or timeout_s; returns the last count. */
 int leftovers_wait(const char *name, const char *data_dir, char *report,
                    size_t len, double timeout_s);

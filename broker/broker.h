@@ -22,13 +22,13 @@ struct broker {
         struct box_config cfg;   /* everything, parsed unprivileged */
         int lock_fd;
         int state_fd;
-        int log_fd;      /* --detach: DATA_DIR/_log/NAME.log */
-        int ready_fd;    /* --detach: tells the waiting parent the outcome */
-        int notify_fd;   /* NOTIFY_SOCKET, connected while root */
+        int log_fd;    /* --detach: DATA_DIR/_log/NAME.log */
+        int ready_fd;  /* --detach: tells the waiting parent the outcome */
+        int notify_fd; /* NOTIFY_SOCKET, connected while root */
         int mounter_sock;
         pid_t mounter_pid;
-        int init_sock;   /* to initproc until INIT runs */
-        int stdio[3];    /* what init gets */
+        int init_sock; /* to initproc until INIT runs */
+        int stdio[3];  /* what init gets */
         struct relay_chan *chans[3];
         size_t nchans;
         bool tty_raw;
@@ -62,6 +62,6 @@ int broker_exec_init(struct broker *b, char *errmsg, size_t errlen);
 int broker_run(struct broker *b);
 /* Report the outcome to whoever waits (--detach parent or stderr). */
 void broker_report(struct broker *b, int status, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

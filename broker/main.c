@@ -72,9 +72,14 @@ static int setup_stdio(struct broker *b, int *inner, size_t *ninner)
 int main(int argc, char **argv)
 {
         static struct broker b = {
-                .lock_fd = -1, .state_fd = -1, .log_fd = -1, .ready_fd = -1,
-                .notify_fd = -1, .mounter_sock = -1, .init_sock = -1,
-                .tty_master = -1,
+            .lock_fd = -1,
+            .state_fd = -1,
+            .log_fd = -1,
+            .ready_fd = -1,
+            .notify_fd = -1,
+            .mounter_sock = -1,
+            .init_sock = -1,
+            .tty_master = -1,
         };
         char err[PBOX_ERR_LEN] = "";
         char errmsg[IPC_ERRMSG_MAX] = "";
@@ -141,8 +146,7 @@ int main(int argc, char **argv)
                 r = broker_exec_init(&b, errmsg, sizeof(errmsg));
         }
         if (r < 0) {
-                broker_report(&b, 125, "%s",
-                              errmsg[0] ? errmsg : strerror(-r));
+                broker_report(&b, 125, "%s", errmsg[0] ? errmsg : strerror(-r));
                 return fail(&b, 125);
         }
         r = broker_run(&b);

@@ -22,17 +22,19 @@ static int write_file(struct broker *b, const char *dst, const char *data,
                       size_t len, bool append, char *errmsg, size_t errlen)
 {
         struct ipc_mnt_file_write w = {
-                .hdr.type = IPC_MNT_FILE_WRITE,
-                .dst = (char *)dst,
-                .data = {(uint8_t *)data, len},
-                .mode = 0644,
-                .append = append,
+            .hdr.type = IPC_MNT_FILE_WRITE,
+            .dst = (char *)dst,
+            .data = {(uint8_t *)data, len},
+            .mode = 0644,
+            .append = append,
         };
         int r = call(b, &w, errmsg);
 
         if (r == -EMSGSIZE || r == -EINVAL)
-                snprintf(errmsg, errlen, "%s: too large for the box (%zu "
-                         "bytes)", dst, len);
+                snprintf(errmsg, errlen,
+                         "%s: too large for the box (%zu "
+                         "bytes)",
+                         dst, len);
         return r;
 }
 
@@ -56,17 +58,17 @@ int broker_send_plan(struct broker *b, char *errmsg, size_t errlen)
 {
         const struct box_config *c = &b->cfg;
         struct ipc_mnt_config mc = {
-                .hdr.type = IPC_MNT_CONFIG,
-                .name = c->name,
-                .rootfs = c->rootfs,
-                .data_dir = c->data_dir,
-                .hostname = b->hostname,
-                .net_none = c->net_none,
-                .selinux = c->selinux,
-                .mount_label = c->mount_label ? c->mount_label : "",
-                .cpu_shares = c->cpu_shares,
-                .memory = c->memory,
-                .pids_limit = c->pids_limit,
+            .hdr.type = IPC_MNT_CONFIG,
+            .name = c->name,
+            .rootfs = c->rootfs,
+            .data_dir = c->data_dir,
+            .hostname = b->hostname,
+            .net_none = c->net_none,
+            .selinux = c->selinux,
+            .mount_label = c->mount_label ? c->mount_label : "",
+            .cpu_shares = c->cpu_shares,
+            .memory = c->memory,
+            .pids_limit = c->pids_limit,
         };
         int r;
 
@@ -80,12 +82,12 @@ int broker_send_plan(struct broker *b, char *errmsg, size_t errlen)
         for (size_t i = 0; i < c->volumes.n; i++) {
                 const struct pbox_mount *v = &c->volumes.v[i];
                 struct ipc_mnt_volume m = {
-                        .hdr.type = IPC_MNT_VOLUME,
-                        .src = v->src,
-                        .dst = v->dst,
-                        .readonly = v->readonly,
-                        .skip_if_missing = v->skip_if_missing,
-                        .recursive = v->recursive,
+                    .hdr.type = IPC_MNT_VOLUME,
+                    .src = v->src,
+                    .dst = v->dst,
+                    .readonly = v->readonly,
+                    .skip_if_missing = v->skip_if_missing,
+                    .recursive = v->recursive,
                 };
 
                 if ((r = call(b, &m, errmsg)) < 0)
@@ -94,12 +96,12 @@ int broker_send_plan(struct broker *b, char *errmsg, size_t errlen)
         for (size_t i = 0; i < c->devices.n; i++) {
                 const struct pbox_device *d = &c->devices.v[i];
                 struct ipc_mnt_device m = {
-                        .hdr.type = IPC_MNT_DEVICE,
-                        .path = d->path,
-                        .permissions = d->permissions,
-                        .file_mode = d->has_file_mode ? (int64_t)d->file_mode : -1,
-                        .uid = d->uid,
-                        .gid = d->gid,
+                    .hdr.type = IPC_MNT_DEVICE,
+                    .path = d->path,
+                    .permissions = d->permissions,
+                    .file_mode = d->has_file_mode ? (int64_t)d->file_mode : -1,
+                    .uid = d->uid,
+                    .gid = d->gid,
                 };
 
                 if ((r = call(b, &m, errmsg)) < 0)
@@ -108,12 +110,12 @@ int broker_send_plan(struct broker *b, char *errmsg, size_t errlen)
         for (size_t i = 0; i < c->nfiles; i++) {
                 const struct pbox_file *f = &c->files[i];
                 struct ipc_mnt_file_copy m = {
-                        .hdr.type = IPC_MNT_FILE_COPY,
-                        .src = f->src,
-                        .dst = f->dst,
-                        .mode = f->has_mode ? (int64_t)f->mode : -1,
-                        .uid = f->has_owner ? (int64_t)f->uid : -1,
-                        .gid = f->has_owner ? (int64_t)f->gid : -1,
+                    .hdr.type = IPC_MNT_FILE_COPY,
+                    .src = f->src,
+                    .dst = f->dst,
+                    .mode = f->has_mode ? (int64_t)f->mode : -1,
+                    .uid = f->has_owner ? (int64_t)f->uid : -1,
+                    .gid = f->has_owner ? (int64_t)f->gid : -1,
                 };
 
                 if ((r = call(b, &m, errmsg)) < 0)
@@ -133,7 +135,7 @@ int broker_send_plan(struct broker *b, char *errmsg, size_t errlen)
         if (c->enter_env.n) {
                 size_t len = 0;
                 _cleanup_free_ char *data =
-                        pbox_env_file_format(&c->enter_env, &len);
+                    pbox_env_file_format(&c->enter_env, &len);
 
                 if (!data)
                         return -ENOMEM;
@@ -142,7 +144,8 @@ int broker_send_plan(struct broker *b, char *errmsg, size_t errlen)
                         return r;
         }
         if (c->dns_hosts.n) {
-                _cleanup_free_ char *data = pbox_dns_hosts_format(&c->dns_hosts);
+                _cleanup_free_ char *data =
+                    pbox_dns_hosts_format(&c->dns_hosts);
 
                 if (!data)
                         return -ENOMEM;
@@ -151,7 +154,8 @@ int broker_send_plan(struct broker *b, char *errmsg, size_t errlen)
                         return r;
         }
         if (c->dns_zones.n) {
-                _cleanup_free_ char *data = pbox_dns_zones_format(&c->dns_zones);
+                _cleanup_free_ char *data =
+                    pbox_dns_zones_format(&c->dns_zones);
 
                 if (!data)
                         return -ENOMEM;
@@ -213,23 +217,23 @@ int broker_exec_init(struct broker *b, char *errmsg, size_t errlen)
         struct box_config *c = &b->cfg;
         _cleanup_strv_free_ char **env = NULL;
         struct ipc_init_exec m = {
-                .hdr.type = IPC_INIT_EXEC,
-                .hdr.id = ++b->next_id,
-                .args = c->init_args,
-                .user = c->user ? c->user : "root",
-                .caps = c->caps,
-                .no_new_privs = c->no_new_privs,
-                .minimal_init = c->minimal_init,
-                .tty = c->tty,
-                .label = c->process_label ? c->process_label : "",
+            .hdr.type = IPC_INIT_EXEC,
+            .hdr.id = ++b->next_id,
+            .args = c->init_args,
+            .user = c->user ? c->user : "root",
+            .caps = c->caps,
+            .no_new_privs = c->no_new_privs,
+            .minimal_init = c->minimal_init,
+            .tty = c->tty,
+            .label = c->process_label ? c->process_label : "",
         };
         int r;
 
         if (!pbox_env_vars_get(&c->env, "PATH"))
                 (void)pbox_env_vars_upsert(
-                        &c->env, "PATH",
-                        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
-                        "/sbin:/bin");
+                    &c->env, "PATH",
+                    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+                    "/sbin:/bin");
         if (pbox_env_vars_upsert(&c->env, "container", "pbox") < 0 ||
             pbox_env_vars_upsert(&c->env, "container_uuid", b->uuid) < 0)
                 return -ENOMEM;

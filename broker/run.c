@@ -110,8 +110,8 @@ static void on_init_sock(struct broker *b)
 
                 if (rep->err < 0) {
                         b->init_started = true; /* no readiness to wait for */
-                        broker_report(b, exec_error_status((int)rep->err),
-                                      "%s", rep->msg);
+                        broker_report(b, exec_error_status((int)rep->err), "%s",
+                                      rep->msg);
                 }
         } else if (h->type == IPC_INIT_TTY) {
                 b->tty_master = h->fds[0];
@@ -146,8 +146,8 @@ static void on_mounter_sock(struct broker *b)
         if (((struct ipc_hdr *)msg)->type == IPC_MNT_INIT_EXIT) {
                 int st = (int)((struct ipc_mnt_init_exit *)msg)->status;
 
-                b->exit_status = WIFSIGNALED(st) ? 128 + WTERMSIG(st)
-                                                 : WEXITSTATUS(st);
+                b->exit_status =
+                    WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
                 b->exited = true;
                 if (!b->init_started) {
                         b->init_started = true;
@@ -159,8 +159,7 @@ static void on_mounter_sock(struct broker *b)
                 struct ipc_reply *rep = msg;
 
                 if (rep->err < 0)
-                        fprintf(stderr, "pbox: start: mounter: %s\n",
-                                rep->msg);
+                        fprintf(stderr, "pbox: start: mounter: %s\n", rep->msg);
         }
 }
 

@@ -45,8 +45,8 @@ static int take_lock(const char *path, int *ret_fd)
                 _cleanup_close_ int fd = -EBADF;
                 struct stat a, b;
 
-                fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-                          0600);
+                fd =
+                    open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
                 if (fd < 0)
                         return -errno;
                 if (flock(fd, LOCK_EX | LOCK_NB) < 0)
@@ -120,10 +120,8 @@ int broker_open_state(struct broker *b)
         free(path);
         if (asprintf(&path, "%s/state", dir) < 0)
                 return -ENOMEM;
-        b->state_fd = open(path,
-                           O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-                                   O_NOFOLLOW,
-                           0644);
+        b->state_fd = open(
+            path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (b->state_fd < 0) {
                 r = -errno;
                 broker_report(b, 125, "open %s: %s", path, strerror(errno));
@@ -137,10 +135,10 @@ int broker_open_state(struct broker *b)
                 free(path);
                 if (asprintf(&path, "%s/%s.log", logdir, name) < 0)
                         return -ENOMEM;
-                b->log_fd = open(path,
-                                 O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-                                         O_NOFOLLOW,
-                                 0640);
+                b->log_fd =
+                    open(path,
+                         O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                         0640);
                 if (b->log_fd < 0) {
                         r = -errno;
                         broker_report(b, 125, "open %s: %s", path,

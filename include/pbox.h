@@ -106,8 +106,8 @@ void pbox_mounts_free(struct pbox_mounts *m);
 /* ---- Devices (SPEC §4.3; Planet's Devices) ---------------------------- */
 
 struct pbox_device {
-        char *path;        /* host glob */
-        char *permissions; /* subset of "rwm", default "rwm" */
+        char *path;         /* host glob */
+        char *permissions;  /* subset of "rwm", default "rwm" */
         uint32_t file_mode; /* permission bits, valid if has_file_mode */
         bool has_file_mode;
         uint32_t uid; /* default 0 */
@@ -147,8 +147,8 @@ void pbox_dns_overrides_free(struct pbox_dns_overrides *d);
 /* ---- Files copied into the box (--file; Planet's File) ---------------- */
 
 struct pbox_file {
-        char *src; /* host path */
-        char *dst; /* absolute path inside the box */
+        char *src;     /* host path */
+        char *dst;     /* absolute path inside the box */
         uint32_t mode; /* valid if has_mode */
         bool has_mode;
         uint32_t uid, gid; /* valid if has_owner */
@@ -188,8 +188,8 @@ int pbox_name_check(const char *name, const char *data_dir,
 struct pbox_user {
         uid_t uid;
         gid_t gid;
-        char *name; /* NULL when given numerically and absent from passwd */
-        char *home; /* "/" when unknown */
+        char *name;    /* NULL when given numerically and absent from passwd */
+        char *home;    /* "/" when unknown */
         gid_t *groups; /* supplementary groups from /etc/group (incl. gid) */
         size_t ngroups;
 };

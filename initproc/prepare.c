@@ -22,7 +22,8 @@
 #include "pbox.h"
 #include "proc.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_PATH                                                           \
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define BOX_FILE_MAX (4 * 1024 * 1024)
 
 /* Read a whole small file of the box; a missing file is empty. */
@@ -114,8 +115,8 @@ static int resolve_user(const char *spec, struct pbox_user *u, char *errmsg,
                          strerror(-r));
                 return r;
         }
-        r = pbox_user_resolve(spec[0] ? spec : "root", pw, pwlen, gr, grlen,
-                              u, err);
+        r = pbox_user_resolve(spec[0] ? spec : "root", pw, pwlen, gr, grlen, u,
+                              err);
         if (r < 0)
                 snprintf(errmsg, errlen, "user: %s", err);
         return r;
@@ -124,8 +125,8 @@ static int resolve_user(const char *spec, struct pbox_user *u, char *errmsg,
 /* Bounding set = the box's set for every user; permitted and effective =
  * the box's set for root, empty otherwise; inheritable and ambient empty
  * (SPEC §2, CVE-2022-29162). */
-static int drop_to_user(const struct pbox_user *u, uint64_t caps,
-                        char *errmsg, size_t errlen)
+static int drop_to_user(const struct pbox_user *u, uint64_t caps, char *errmsg,
+                        size_t errlen)
 {
         capng_clear(CAPNG_SELECT_BOTH);
         for (int c = 0; c < 64; c++) {
@@ -136,8 +137,8 @@ static int drop_to_user(const struct pbox_user *u, uint64_t caps,
                         continue;
                 /* Capabilities this kernel lacks are refused by libcap-ng
                    and cannot be held anyway. */
-                if (capng_update(CAPNG_ADD, CAPNG_BOUNDING_SET,
-                                 (unsigned)c) < 0)
+                if (capng_update(CAPNG_ADD, CAPNG_BOUNDING_SET, (unsigned)c) <
+                    0)
                         continue;
                 if (u->uid == 0)
                         capng_update(CAPNG_ADD,

@@ -29,13 +29,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define IPC_FRAME_MAX (64 * 1024)
-#define IPC_MAX_FDS 4
+#define IPC_FRAME_MAX  (64 * 1024)
+#define IPC_MAX_FDS    4
 #define IPC_MAX_FIELDS 16
 #define IPC_ERRMSG_MAX 512
-#define IPC_PATH_MAX 4096
-#define IPC_ARGS_MAX 4096 /* argv / envp entries */
-#define IPC_ARG_MAX 65536 /* one argv / envp string (bounded by the frame) */
+#define IPC_PATH_MAX   4096
+#define IPC_ARGS_MAX   4096  /* argv / envp entries */
+#define IPC_ARG_MAX    65536 /* one argv / envp string (bounded by the frame) */
 
 /* Who is on the other end of a socket. A schema entry lists the roles
  * allowed to send it; a receiver states which role its peer has. */
@@ -73,22 +73,22 @@ struct ipc_field {
 
 /* The message types. Values are the wire numbers: append, never renumber. */
 enum ipc_type {
-        IPC_REPLY = 1,     /* any → requester: {err, msg} */
-        IPC_MNT_CONFIG,    /* broker → mounter: the box */
-        IPC_MNT_VOLUME,    /* broker → mounter: one --volume */
-        IPC_MNT_DEVICE,    /* broker → mounter: one --device (also hot-plug) */
-        IPC_MNT_FILE_COPY, /* broker → mounter: one --file */
-        IPC_MNT_FILE_WRITE, /* broker → mounter: env files, hosts, ... */
-        IPC_MNT_CREATE,    /* broker → mounter: build it; fds: initproc
-                              socket, stdin, stdout, stderr */
-        IPC_MNT_CREATED,   /* mounter → broker: init's host pid, cgroup */
-        IPC_MNT_SIGNAL,    /* broker → mounter: signal init */
-        IPC_MNT_KILL,      /* broker → mounter: kill the whole box */
-        IPC_MNT_INIT_EXIT, /* mounter → broker: init's wait status */
+        IPC_REPLY = 1,  /* any → requester: {err, msg} */
+        IPC_MNT_CONFIG, /* broker → mounter: the box */
+        IPC_MNT_VOLUME, /* broker → mounter: one --volume */
+        IPC_MNT_DEVICE, /* broker → mounter: one --device (also hot-plug) */
+        IPC_MNT_FILE_COPY,     /* broker → mounter: one --file */
+        IPC_MNT_FILE_WRITE,    /* broker → mounter: env files, hosts, ... */
+        IPC_MNT_CREATE,        /* broker → mounter: build it; fds: initproc
+                                  socket, stdin, stdout, stderr */
+        IPC_MNT_CREATED,       /* mounter → broker: init's host pid, cgroup */
+        IPC_MNT_SIGNAL,        /* broker → mounter: signal init */
+        IPC_MNT_KILL,          /* broker → mounter: kill the whole box */
+        IPC_MNT_INIT_EXIT,     /* mounter → broker: init's wait status */
         IPC_MNT_DEVICE_REMOVE, /* broker → mounter: hot-unplug a node */
-        IPC_INIT_EXEC,     /* broker → initproc: what INIT is and how */
-        IPC_INIT_TTY,      /* initproc → broker: pty master; fds: 1 */
-        IPC_INIT_STARTED,  /* initproc → broker: INIT is running */
+        IPC_INIT_EXEC,         /* broker → initproc: what INIT is and how */
+        IPC_INIT_TTY,          /* initproc → broker: pty master; fds: 1 */
+        IPC_INIT_STARTED,      /* initproc → broker: INIT is running */
         IPC_TYPE_MAX,
 };
 
@@ -105,8 +105,8 @@ struct ipc_msgdef {
 /* Every message struct starts with this header. */
 struct ipc_hdr {
         enum ipc_type type;
-        uint32_t id;              /* request id; a reply echoes it */
-        int fds[IPC_MAX_FDS];     /* received fds, -EBADF when unused */
+        uint32_t id;          /* request id; a reply echoes it */
+        int fds[IPC_MAX_FDS]; /* received fds, -EBADF when unused */
         unsigned nfds;
 };
 
@@ -121,12 +121,12 @@ struct ipc_reply {
 struct ipc_mnt_config {
         struct ipc_hdr hdr;
         char *name;
-        char *rootfs;    /* absolute host path */
-        char *data_dir;  /* absolute host path */
+        char *rootfs;   /* absolute host path */
+        char *data_dir; /* absolute host path */
         char *hostname;
         bool net_none;
         bool selinux;
-        char *mount_label; /* "" = none */
+        char *mount_label;   /* "" = none */
         uint64_t cpu_shares; /* 0 = unset, else 2..262144 */
         uint64_t memory;     /* 0 = unset, bytes */
         uint64_t pids_limit; /* 0 = unset */
@@ -157,16 +157,16 @@ struct ipc_mnt_device_remove {
 
 struct ipc_mnt_file_copy {
         struct ipc_hdr hdr;
-        char *src;     /* host path */
-        char *dst;     /* absolute, inside the box */
-        int64_t mode;  /* -1 = the source's */
-        int64_t uid;   /* -1 = 0 */
-        int64_t gid;   /* -1 = 0 */
+        char *src;    /* host path */
+        char *dst;    /* absolute, inside the box */
+        int64_t mode; /* -1 = the source's */
+        int64_t uid;  /* -1 = 0 */
+        int64_t gid;  /* -1 = 0 */
 };
 
 struct ipc_mnt_file_write {
         struct ipc_hdr hdr;
-        char *dst;     /* absolute, inside the box */
+        char *dst; /* absolute, inside the box */
         struct ipc_bin data;
         uint64_t mode; /* 0..07777 */
         bool append;   /* append to an existing file (e.g. /etc/hosts) */
@@ -199,14 +199,14 @@ struct ipc_mnt_init_exit {
 
 struct ipc_init_exec {
         struct ipc_hdr hdr;
-        char **args;  /* INIT and its arguments */
-        char **env;   /* NAME=VALUE */
-        char *user;   /* --user spec, resolved in the box */
+        char **args;   /* INIT and its arguments */
+        char **env;    /* NAME=VALUE */
+        char *user;    /* --user spec, resolved in the box */
         uint64_t caps; /* bounding set; permitted+effective for root */
         bool no_new_privs;
         bool minimal_init; /* --init: initproc stays PID 1 */
         bool tty;
-        char *label;  /* SELinux process label, "" = none */
+        char *label; /* SELinux process label, "" = none */
 };
 
 struct ipc_init_tty {
@@ -242,7 +242,10 @@ int ipc_decode(const uint8_t *buf, size_t len, unsigned from, int *fds,
 void *ipc_msg_new(enum ipc_type t);
 /* Free strings/arrays/bins, close fds >= 0. NULL is fine. */
 void ipc_msg_free(void *msg);
-static inline void ipc_msg_freep(void *p) { ipc_msg_free(*(void **)p); }
+static inline void ipc_msg_freep(void *p)
+{
+        ipc_msg_free(*(void **)p);
+}
 #define _cleanup_msg_ __attribute__((cleanup(ipc_msg_freep)))
 
 /* ---- Transport (frame.c) ----------------------------------------------- */
@@ -258,7 +261,7 @@ int ipc_send(int sock, const void *msg);
 int ipc_recv(int sock, unsigned from, void **ret);
 /* Convenience: send a REPLY {err, msg} with id. msg may be NULL. */
 int ipc_send_reply(int sock, uint32_t id, int err, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Send req and wait for the REPLY with the same id (any other message is a
  * protocol error: -EPROTO). Returns the reply's err (0 or -errno) and, if
  * errmsg is non-NULL, copies its msg there (IPC_ERRMSG_MAX bytes). */

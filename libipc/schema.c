@@ -15,92 +15,107 @@
                                      __typeof__(((struct S *)0)->f), T)]))
 #define OFF_(S, f, T) (offsetof(struct S, f) + CHK_(S, f, T))
 
-#define U64(S, f, lo, hi) {#f, IPC_T_U64, OFF_(S, f, uint64_t), (lo), (hi), 0}
+#define U64(S, f, lo, hi)                                                      \
+        {                                                                      \
+#f, IPC_T_U64, OFF_(S, f, uint64_t), (lo), (hi), 0             \
+        }
 #define I64(S, f, lo, hi)                                                      \
-        {#f, IPC_T_I64, OFF_(S, f, int64_t), (uint64_t)(int64_t)(lo),         \
-         (uint64_t)(int64_t)(hi), 0}
-#define BOOL(S, f) {#f, IPC_T_BOOL, OFF_(S, f, bool), 0, 1, 0}
-#define STR(S, f, maxlen) {#f, IPC_T_STR, OFF_(S, f, char *), 0, (maxlen), 0}
+        {                                                                      \
+#f, IPC_T_I64, OFF_(S, f, int64_t), (uint64_t)(int64_t)(lo),   \
+                    (uint64_t)(int64_t)(hi), 0                                 \
+        }
+#define BOOL(S, f)                                                             \
+        {                                                                      \
+#f, IPC_T_BOOL, OFF_(S, f, bool), 0, 1, 0                      \
+        }
+#define STR(S, f, maxlen)                                                      \
+        {                                                                      \
+#f, IPC_T_STR, OFF_(S, f, char *), 0, (maxlen), 0              \
+        }
 #define BIN(S, f, maxlen)                                                      \
-        {#f, IPC_T_BIN, OFF_(S, f, struct ipc_bin), 0, (maxlen), 0}
+        {                                                                      \
+#f, IPC_T_BIN, OFF_(S, f, struct ipc_bin), 0, (maxlen), 0      \
+        }
 #define STRV(S, f, lo, hi, elem)                                               \
-        {#f, IPC_T_STRV, OFF_(S, f, char **), (lo), (hi), (elem)}
+        {                                                                      \
+#f, IPC_T_STRV, OFF_(S, f, char **), (lo), (hi), (elem)        \
+        }
 
-#define NAME_MAX_ 64
+#define NAME_MAX_  64
 #define LABEL_MAX_ 1024
-#define UID_MAX_ UINT64_C(0xfffffffe)
+#define UID_MAX_   UINT64_C(0xfffffffe)
 
 static const struct ipc_field f_reply[] = {
-        I64(ipc_reply, err, -4095, 0),
-        STR(ipc_reply, msg, IPC_ERRMSG_MAX),
+    I64(ipc_reply, err, -4095, 0),
+    STR(ipc_reply, msg, IPC_ERRMSG_MAX),
 };
 static const struct ipc_field f_mnt_config[] = {
-        STR(ipc_mnt_config, name, NAME_MAX_),
-        STR(ipc_mnt_config, rootfs, IPC_PATH_MAX),
-        STR(ipc_mnt_config, data_dir, IPC_PATH_MAX),
-        STR(ipc_mnt_config, hostname, NAME_MAX_),
-        BOOL(ipc_mnt_config, net_none),
-        BOOL(ipc_mnt_config, selinux),
-        STR(ipc_mnt_config, mount_label, LABEL_MAX_),
-        U64(ipc_mnt_config, cpu_shares, 0, 262144),
-        U64(ipc_mnt_config, memory, 0, INT64_MAX),
-        U64(ipc_mnt_config, pids_limit, 0, INT64_MAX),
+    STR(ipc_mnt_config, name, NAME_MAX_),
+    STR(ipc_mnt_config, rootfs, IPC_PATH_MAX),
+    STR(ipc_mnt_config, data_dir, IPC_PATH_MAX),
+    STR(ipc_mnt_config, hostname, NAME_MAX_),
+    BOOL(ipc_mnt_config, net_none),
+    BOOL(ipc_mnt_config, selinux),
+    STR(ipc_mnt_config, mount_label, LABEL_MAX_),
+    U64(ipc_mnt_config, cpu_shares, 0, 262144),
+    U64(ipc_mnt_config, memory, 0, INT64_MAX),
+    U64(ipc_mnt_config, pids_limit, 0, INT64_MAX),
 };
 static const struct ipc_field f_mnt_volume[] = {
-        STR(ipc_mnt_volume, src, IPC_PATH_MAX),
-        STR(ipc_mnt_volume, dst, IPC_PATH_MAX),
-        BOOL(ipc_mnt_volume, readonly),
-        BOOL(ipc_mnt_volume, skip_if_missing),
-        BOOL(ipc_mnt_volume, recursive),
+    STR(ipc_mnt_volume, src, IPC_PATH_MAX),
+    STR(ipc_mnt_volume, dst, IPC_PATH_MAX),
+    BOOL(ipc_mnt_volume, readonly),
+    BOOL(ipc_mnt_volume, skip_if_missing),
+    BOOL(ipc_mnt_volume, recursive),
 };
 static const struct ipc_field f_mnt_device[] = {
-        STR(ipc_mnt_device, path, IPC_PATH_MAX),
-        STR(ipc_mnt_device, permissions, 3),
-        I64(ipc_mnt_device, file_mode, -1, 07777),
-        U64(ipc_mnt_device, uid, 0, UID_MAX_),
-        U64(ipc_mnt_device, gid, 0, UID_MAX_),
+    STR(ipc_mnt_device, path, IPC_PATH_MAX),
+    STR(ipc_mnt_device, permissions, 3),
+    I64(ipc_mnt_device, file_mode, -1, 07777),
+    U64(ipc_mnt_device, uid, 0, UID_MAX_),
+    U64(ipc_mnt_device, gid, 0, UID_MAX_),
 };
 static const struct ipc_field f_mnt_device_remove[] = {
-        STR(ipc_mnt_device_remove, path, IPC_PATH_MAX),
+    STR(ipc_mnt_device_remove, path, IPC_PATH_MAX),
 };
 static const struct ipc_field f_mnt_file_copy[] = {
-        STR(ipc_mnt_file_copy, src, IPC_PATH_MAX),
-        STR(ipc_mnt_file_copy, dst, IPC_PATH_MAX),
-        I64(ipc_mnt_file_copy, mode, -1, 07777),
-        I64(ipc_mnt_file_copy, uid, -1, UID_MAX_),
-        I64(ipc_mnt_file_copy, gid, -1, UID_MAX_),
+    STR(ipc_mnt_file_copy, src, IPC_PATH_MAX),
+    STR(ipc_mnt_file_copy, dst, IPC_PATH_MAX),
+    I64(ipc_mnt_file_copy, mode, -1, 07777),
+    I64(ipc_mnt_file_copy, uid, -1, UID_MAX_),
+    I64(ipc_mnt_file_copy, gid, -1, UID_MAX_),
 };
 static const struct ipc_field f_mnt_file_write[] = {
-        STR(ipc_mnt_file_write, dst, IPC_PATH_MAX),
-        BIN(ipc_mnt_file_write, data, 60 * 1024),
-        U64(ipc_mnt_file_write, mode, 0, 07777),
-        BOOL(ipc_mnt_file_write, append),
+    STR(ipc_mnt_file_write, dst, IPC_PATH_MAX),
+    BIN(ipc_mnt_file_write, data, 60 * 1024),
+    U64(ipc_mnt_file_write, mode, 0, 07777),
+    BOOL(ipc_mnt_file_write, append),
 };
 static const struct ipc_field f_mnt_create[] = {
-        STR(ipc_mnt_create, uuid, 36),
+    STR(ipc_mnt_create, uuid, 36),
 };
 static const struct ipc_field f_mnt_created[] = {
-        U64(ipc_mnt_created, init_pid, 1, INT32_MAX),
-        STR(ipc_mnt_created, cgroup, IPC_PATH_MAX),
+    U64(ipc_mnt_created, init_pid, 1, INT32_MAX),
+    STR(ipc_mnt_created, cgroup, IPC_PATH_MAX),
 };
 static const struct ipc_field f_mnt_signal[] = {
-        U64(ipc_mnt_signal, sig, 1, 64),
+    U64(ipc_mnt_signal, sig, 1, 64),
 };
 static const struct ipc_field f_mnt_init_exit[] = {
-        U64(ipc_mnt_init_exit, status, 0, 0xffff),
+    U64(ipc_mnt_init_exit, status, 0, 0xffff),
 };
 static const struct ipc_field f_init_exec[] = {
-        STRV(ipc_init_exec, args, 1, IPC_ARGS_MAX, IPC_ARG_MAX),
-        STRV(ipc_init_exec, env, 0, IPC_ARGS_MAX, IPC_ARG_MAX),
-        STR(ipc_init_exec, user, 256),
-        U64(ipc_init_exec, caps, 0, UINT64_MAX),
-        BOOL(ipc_init_exec, no_new_privs),
-        BOOL(ipc_init_exec, minimal_init),
-        BOOL(ipc_init_exec, tty),
-        STR(ipc_init_exec, label, LABEL_MAX_),
+    STRV(ipc_init_exec, args, 1, IPC_ARGS_MAX, IPC_ARG_MAX),
+    STRV(ipc_init_exec, env, 0, IPC_ARGS_MAX, IPC_ARG_MAX),
+    STR(ipc_init_exec, user, 256),
+    U64(ipc_init_exec, caps, 0, UINT64_MAX),
+    BOOL(ipc_init_exec, no_new_privs),
+    BOOL(ipc_init_exec, minimal_init),
+    BOOL(ipc_init_exec, tty),
+    STR(ipc_init_exec, label, LABEL_MAX_),
 };
 static const struct ipc_field f_init_started[] = {
-        U64(ipc_init_started, pid, 1, INT32_MAX),
+    U64(ipc_init_started, pid, 1, INT32_MAX),
 };
 
 #define B IPC_ROLE_BROKER
@@ -109,29 +124,29 @@ static const struct ipc_field f_init_started[] = {
          IPC_ROLE_ENTERD | IPC_ROLE_SPAWNER | IPC_ROLE_CLIENT)
 #define DEF(T, S, snd, nfd, F)                                                 \
         [T] = {T, #T, (snd), (nfd), sizeof(struct S), (F), ELEMS_(F)}
-#define DEF0(T, S, snd, nfd) [T] = {T, #T, (snd), (nfd), sizeof(struct S), NULL, 0}
+#define DEF0(T, S, snd, nfd)                                                   \
+        [T] = {T, #T, (snd), (nfd), sizeof(struct S), NULL, 0}
 #define ELEMS_(a) (unsigned)(sizeof(a) / sizeof((a)[0]))
 
 static const struct ipc_msgdef schema[IPC_TYPE_MAX] = {
-        DEF(IPC_REPLY, ipc_reply, ANY, 0, f_reply),
-        DEF(IPC_MNT_CONFIG, ipc_mnt_config, B, 0, f_mnt_config),
-        DEF(IPC_MNT_VOLUME, ipc_mnt_volume, B, 0, f_mnt_volume),
-        DEF(IPC_MNT_DEVICE, ipc_mnt_device, B, 0, f_mnt_device),
-        DEF(IPC_MNT_FILE_COPY, ipc_mnt_file_copy, B, 0, f_mnt_file_copy),
-        DEF(IPC_MNT_FILE_WRITE, ipc_mnt_file_write, B, 0, f_mnt_file_write),
-        DEF(IPC_MNT_CREATE, ipc_mnt_create, B, 4, f_mnt_create),
-        DEF(IPC_MNT_CREATED, ipc_mnt_created, IPC_ROLE_MOUNTER, 0,
-            f_mnt_created),
-        DEF(IPC_MNT_SIGNAL, ipc_mnt_signal, B, 0, f_mnt_signal),
-        DEF0(IPC_MNT_KILL, ipc_mnt_kill, B, 0),
-        DEF(IPC_MNT_INIT_EXIT, ipc_mnt_init_exit, IPC_ROLE_MOUNTER, 0,
-            f_mnt_init_exit),
-        DEF(IPC_MNT_DEVICE_REMOVE, ipc_mnt_device_remove, B, 0,
-            f_mnt_device_remove),
-        DEF(IPC_INIT_EXEC, ipc_init_exec, B, 0, f_init_exec),
-        DEF0(IPC_INIT_TTY, ipc_init_tty, IPC_ROLE_INITPROC, 1),
-        DEF(IPC_INIT_STARTED, ipc_init_started, IPC_ROLE_INITPROC, 0,
-            f_init_started),
+    DEF(IPC_REPLY, ipc_reply, ANY, 0, f_reply),
+    DEF(IPC_MNT_CONFIG, ipc_mnt_config, B, 0, f_mnt_config),
+    DEF(IPC_MNT_VOLUME, ipc_mnt_volume, B, 0, f_mnt_volume),
+    DEF(IPC_MNT_DEVICE, ipc_mnt_device, B, 0, f_mnt_device),
+    DEF(IPC_MNT_FILE_COPY, ipc_mnt_file_copy, B, 0, f_mnt_file_copy),
+    DEF(IPC_MNT_FILE_WRITE, ipc_mnt_file_write, B, 0, f_mnt_file_write),
+    DEF(IPC_MNT_CREATE, ipc_mnt_create, B, 4, f_mnt_create),
+    DEF(IPC_MNT_CREATED, ipc_mnt_created, IPC_ROLE_MOUNTER, 0, f_mnt_created),
+    DEF(IPC_MNT_SIGNAL, ipc_mnt_signal, B, 0, f_mnt_signal),
+    DEF0(IPC_MNT_KILL, ipc_mnt_kill, B, 0),
+    DEF(IPC_MNT_INIT_EXIT, ipc_mnt_init_exit, IPC_ROLE_MOUNTER, 0,
+        f_mnt_init_exit),
+    DEF(IPC_MNT_DEVICE_REMOVE, ipc_mnt_device_remove, B, 0,
+        f_mnt_device_remove),
+    DEF(IPC_INIT_EXEC, ipc_init_exec, B, 0, f_init_exec),
+    DEF0(IPC_INIT_TTY, ipc_init_tty, IPC_ROLE_INITPROC, 1),
+    DEF(IPC_INIT_STARTED, ipc_init_started, IPC_ROLE_INITPROC, 0,
+        f_init_started),
 };
 
 const struct ipc_msgdef *ipc_schema_lookup(unsigned type)

@@ -62,7 +62,8 @@ static int seal_initproc(char *errmsg, size_t errlen)
         if (mfd < 0)
                 goto fail;
         while (off < st.st_size) {
-                ssize_t n = sendfile(mfd, src, &off, (size_t)(st.st_size - off));
+                ssize_t n =
+                    sendfile(mfd, src, &off, (size_t)(st.st_size - off));
 
                 if (n <= 0) {
                         if (n < 0 && errno == EINTR)
@@ -102,7 +103,8 @@ static int send_root(int sock)
         char cbuf[CMSG_SPACE(sizeof(int))] = {0};
         char tag = 'R';
         struct iovec iov = {.iov_base = &tag, .iov_len = 1};
-        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
+        struct msghdr mh = {.msg_iov = &iov,
+                            .msg_iovlen = 1,
                             .msg_control = cbuf,
                             .msg_controllen = sizeof(cbuf)};
         struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
@@ -143,16 +145,16 @@ static _Noreturn void box_child(struct mounter *m,
                                 int errfd)
 {
         struct rootfs_plan plan = {
-                .cfg = m->cfg,
-                .volumes = m->volumes,
-                .nvolumes = m->nvolumes,
-                .devices = m->devices,
-                .ndevices = m->ndevices,
-                .copies = m->copies,
-                .ncopies = m->ncopies,
-                .writes = m->writes,
-                .nwrites = m->nwrites,
-                .cgroups = m->layout.has_cgroupns ? &m->layout : NULL,
+            .cfg = m->cfg,
+            .volumes = m->volumes,
+            .nvolumes = m->nvolumes,
+            .devices = m->devices,
+            .ndevices = m->ndevices,
+            .copies = m->copies,
+            .ncopies = m->ncopies,
+            .writes = m->writes,
+            .nwrites = m->nwrites,
+            .cgroups = m->layout.has_cgroupns ? &m->layout : NULL,
         };
         char errmsg[IPC_ERRMSG_MAX] = "";
         char *const argv[] = {"pbox-initproc", NULL};
@@ -199,9 +201,9 @@ static _Noreturn void box_child(struct mounter *m,
 static pid_t clone_box(unsigned long flags, int *ret_pidfd)
 {
         struct clone_args args = {
-                .flags = flags | CLONE_PIDFD,
-                .pidfd = (uint64_t)(uintptr_t)ret_pidfd,
-                .exit_signal = SIGCHLD,
+            .flags = flags | CLONE_PIDFD,
+            .pidfd = (uint64_t)(uintptr_t)ret_pidfd,
+            .exit_signal = SIGCHLD,
         };
 
         return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
@@ -210,8 +212,8 @@ static pid_t clone_box(unsigned long flags, int *ret_pidfd)
 int box_create(struct mounter *m, const struct ipc_mnt_create *req,
                char *errmsg, size_t errlen)
 {
-        unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
-                              CLONE_NEWIPC;
+        unsigned long flags =
+            CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
         _cleanup_close_ int memfd = -EBADF;
         int errpipe[2] = {-EBADF, -EBADF};
         char buf[sizeof(int) + IPC_ERRMSG_MAX + 1];
@@ -265,8 +267,10 @@ int box_create(struct mounter *m, const struct ipc_mnt_create *req,
         m->created = true;
         for (;;) {
                 char cbuf[CMSG_SPACE(sizeof(int))];
-                struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf) - 1};
-                struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
+                struct iovec iov = {.iov_base = buf,
+                                    .iov_len = sizeof(buf) - 1};
+                struct msghdr mh = {.msg_iov = &iov,
+                                    .msg_iovlen = 1,
                                     .msg_control = cbuf,
                                     .msg_controllen = sizeof(cbuf)};
                 struct cmsghdr *c;
@@ -275,8 +279,8 @@ int box_create(struct mounter *m, const struct ipc_mnt_create *req,
                 if (n < 0 && errno == EINTR)
                         continue;
                 c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-                if (n == 1 && buf[0] == 'R' && c && c->cmsg_type == SCM_RIGHTS &&
-                    m->rootfd < 0) {
+                if (n == 1 && buf[0] == 'R' && c &&
+                    c->cmsg_type == SCM_RIGHTS && m->rootfd < 0) {
                         memcpy(&m->rootfd, CMSG_DATA(c), sizeof(int));
                         continue;
                 }

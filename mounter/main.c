@@ -30,16 +30,16 @@ PBOX_SAN_DEFAULTS
  * exec'd from here as root, and the box's --cap set can only be a subset
  * of it. */
 static const int mounter_caps[] = {
-        CAP_SYS_ADMIN,       /* namespaces, mounts, pivot_root, hostname */
-        CAP_SYS_CHROOT,      /* pivot_root into the box */
-        CAP_MKNOD,           /* /dev nodes and --device */
-        CAP_CHOWN,           /* --file and --device owners */
-        CAP_FOWNER,          /* modes on files it does not own */
-        CAP_DAC_OVERRIDE,    /* write into the rootfs, read --file sources */
-        CAP_DAC_READ_SEARCH, /* glob volume sources */
-        CAP_KILL,            /* signal init of any uid */
-        CAP_NET_ADMIN,       /* loopback up in --net none */
-        CAP_SETPCAP,         /* keeps the option to drop the bounding set */
+    CAP_SYS_ADMIN,       /* namespaces, mounts, pivot_root, hostname */
+    CAP_SYS_CHROOT,      /* pivot_root into the box */
+    CAP_MKNOD,           /* /dev nodes and --device */
+    CAP_CHOWN,           /* --file and --device owners */
+    CAP_FOWNER,          /* modes on files it does not own */
+    CAP_DAC_OVERRIDE,    /* write into the rootfs, read --file sources */
+    CAP_DAC_READ_SEARCH, /* glob volume sources */
+    CAP_KILL,            /* signal init of any uid */
+    CAP_NET_ADMIN,       /* loopback up in --net none */
+    CAP_SETPCAP,         /* keeps the option to drop the bounding set */
 };
 
 enum { H_BEFORE = 1, H_AFTER = 2, H_ONCE = 4 };
@@ -166,8 +166,8 @@ static int mounter_handle_device_remove(struct mounter *m, void *msg,
 
 /* Why safe: the source is a host file the root caller named; the
  * destination is resolved inside the rootfs. */
-static int mounter_handle_file_copy(struct mounter *m, void *msg,
-                                    char *errmsg, size_t errlen)
+static int mounter_handle_file_copy(struct mounter *m, void *msg, char *errmsg,
+                                    size_t errlen)
 {
         struct ipc_mnt_file_copy *f = msg;
 
@@ -179,8 +179,8 @@ static int mounter_handle_file_copy(struct mounter *m, void *msg,
         return 1;
 }
 
-static int mounter_handle_file_write(struct mounter *m, void *msg,
-                                     char *errmsg, size_t errlen)
+static int mounter_handle_file_write(struct mounter *m, void *msg, char *errmsg,
+                                     size_t errlen)
 {
         struct ipc_mnt_file_write *f = msg;
 
@@ -240,15 +240,15 @@ static int mounter_handle_kill(struct mounter *m, void *msg, char *errmsg,
 }
 
 static const struct handler handlers[IPC_TYPE_MAX] = {
-        [IPC_MNT_CONFIG] = {mounter_handle_config, H_BEFORE | H_ONCE},
-        [IPC_MNT_VOLUME] = {mounter_handle_volume, H_BEFORE},
-        [IPC_MNT_DEVICE] = {mounter_handle_device, H_BEFORE | H_AFTER},
-        [IPC_MNT_FILE_COPY] = {mounter_handle_file_copy, H_BEFORE},
-        [IPC_MNT_FILE_WRITE] = {mounter_handle_file_write, H_BEFORE},
-        [IPC_MNT_CREATE] = {mounter_handle_create, H_BEFORE | H_ONCE},
-        [IPC_MNT_SIGNAL] = {mounter_handle_signal, H_AFTER},
-        [IPC_MNT_KILL] = {mounter_handle_kill, H_AFTER},
-        [IPC_MNT_DEVICE_REMOVE] = {mounter_handle_device_remove, H_AFTER},
+    [IPC_MNT_CONFIG] = {mounter_handle_config, H_BEFORE | H_ONCE},
+    [IPC_MNT_VOLUME] = {mounter_handle_volume, H_BEFORE},
+    [IPC_MNT_DEVICE] = {mounter_handle_device, H_BEFORE | H_AFTER},
+    [IPC_MNT_FILE_COPY] = {mounter_handle_file_copy, H_BEFORE},
+    [IPC_MNT_FILE_WRITE] = {mounter_handle_file_write, H_BEFORE},
+    [IPC_MNT_CREATE] = {mounter_handle_create, H_BEFORE | H_ONCE},
+    [IPC_MNT_SIGNAL] = {mounter_handle_signal, H_AFTER},
+    [IPC_MNT_KILL] = {mounter_handle_kill, H_AFTER},
+    [IPC_MNT_DEVICE_REMOVE] = {mounter_handle_device_remove, H_AFTER},
 };
 
 /* One message from the broker. Returns < 0 to end the conversation. */
@@ -282,12 +282,14 @@ static int dispatch(struct mounter *m, bool *seen)
         seen[hdr->type] = true;
         r = h->fn(m, msg, errmsg, sizeof(errmsg));
         if (r < 0) {
+                bool fatal = hdr->type == IPC_MNT_CREATE;
+
                 (void)ipc_send_reply(m->sock, hdr->id, r, "%s",
                                      errmsg[0] ? errmsg : strerror(-r));
                 ipc_msg_free(msg);
                 /* A failed create ends the box; other refusals are answered
                  * and the broker decides. */
-                return hdr->type == IPC_MNT_CREATE ? r : 0;
+                return fatal ? r : 0;
         }
         if (r != 2)
                 (void)ipc_send_reply(m->sock, hdr->id, 0, NULL);
@@ -312,8 +314,10 @@ static void free_plan(struct mounter *m)
 
 int main(int argc, char **argv)
 {
-        static struct mounter m = {.sock = BROKER_FD, .pidfd = -EBADF,
-                                   .rootfd = -EBADF, .janitor_fd = -EBADF};
+        static struct mounter m = {.sock = BROKER_FD,
+                                   .pidfd = -EBADF,
+                                   .rootfd = -EBADF,
+                                   .janitor_fd = -EBADF};
         bool seen[IPC_TYPE_MAX] = {false};
         char err[PBOX_ERR_LEN];
         int keep[] = {BROKER_FD};
@@ -355,8 +359,8 @@ int main(int argc, char **argv)
                         r = box_reap(&m, &status);
                         if (r > 0) {
                                 struct ipc_mnt_init_exit ex = {
-                                        .hdr.type = IPC_MNT_INIT_EXIT,
-                                        .status = (uint64_t)status};
+                                    .hdr.type = IPC_MNT_INIT_EXIT,
+                                    .status = (uint64_t)status};
 
                                 box_teardown(&m);
                                 (void)ipc_send(m.sock, &ex);

@@ -148,8 +148,9 @@ void box_state_print_json(const struct box_state *s, FILE *out)
         json_str(out, s->name);
         fprintf(out, ",\"state\":");
         json_str(out, s->state);
-        fprintf(out, ",\"init_pid\":%d,\"started\":%lld,\"uptime_s\":%lld,"
-                     "\"cgroup\":",
+        fprintf(out,
+                ",\"init_pid\":%d,\"started\":%lld,\"uptime_s\":%lld,"
+                "\"cgroup\":",
                 (int)s->init_pid, s->started,
                 s->started ? now - s->started : 0);
         json_str(out, s->cgroup);
@@ -162,9 +163,8 @@ void box_state_print_json(const struct box_state *s, FILE *out)
                         "\"cap_eff\":\"%s\",\"cap_prm\":\"%s\","
                         "\"cap_bnd\":\"%s\",\"no_new_privs\":%d,"
                         "\"seccomp\":%d}",
-                        i ? "," : "", c->name, (int)c->pid, c->uid,
-                        c->cap_eff, c->cap_prm, c->cap_bnd, c->no_new_privs,
-                        c->seccomp);
+                        i ? "," : "", c->name, (int)c->pid, c->uid, c->cap_eff,
+                        c->cap_prm, c->cap_bnd, c->no_new_privs, c->seccomp);
         }
         fprintf(out, "]}");
 }
@@ -173,8 +173,9 @@ void box_state_print_table(const struct box_state *s, FILE *out)
 {
         long long now = (long long)time(NULL);
 
-        fprintf(out, "name:      %s\nstate:     %s\ninit pid:  %d\n"
-                     "uptime:    %llds\ncgroup:    %s\n\n",
+        fprintf(out,
+                "name:      %s\nstate:     %s\ninit pid:  %d\n"
+                "uptime:    %llds\ncgroup:    %s\n\n",
                 s->name, s->state, (int)s->init_pid,
                 s->started ? now - s->started : 0, s->cgroup);
         fprintf(out, "%-15s %7s %6s %-16s %-16s %-16s %3s %3s\n", "COMPONENT",

@@ -17,16 +17,19 @@ static int connect_box(const char *cmd, const char *data_dir, const char *name)
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         _cleanup_close_ int fd = -EBADF;
 
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s/enter.sock",
-                 data_dir, name);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s/enter.sock", data_dir,
+                 name);
         fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
         if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                fprintf(stderr, "pbox: %s: cannot connect to box %s at %s: %s\n",
-                        cmd, name, sa.sun_path, strerror(errno));
+                fprintf(stderr,
+                        "pbox: %s: cannot connect to box %s at %s: %s\n", cmd,
+                        name, sa.sun_path, strerror(errno));
                 return 125;
         }
-        fprintf(stderr, "pbox: %s: box %s at %s: this build has no enter "
-                "protocol yet\n", cmd, name, sa.sun_path);
+        fprintf(stderr,
+                "pbox: %s: box %s at %s: this build has no enter "
+                "protocol yet\n",
+                cmd, name, sa.sun_path);
         return 125;
 }
 

@@ -41,7 +41,8 @@ int cmd_list(const struct cmd_config *c)
         if (c->json)
                 fputc('[', stdout);
         else
-                printf("%-24s %-9s %8s %8s\n", "NAME", "STATE", "INIT", "UPTIME");
+                printf("%-24s %-9s %8s %8s\n", "NAME", "STATE", "INIT",
+                       "UPTIME");
         while (d && (de = readdir(d))) {
                 struct box_state s;
 
@@ -71,7 +72,8 @@ int cmd_list(const struct cmd_config *c)
  * mounter has removed mounts, cgroups, socket and state. */
 int cmd_stop(const struct cmd_config *c)
 {
-        union sigval v = {.sival_int = c->has_timeout ? (int)c->timeout + 1 : 0};
+        union sigval v = {.sival_int =
+                              c->has_timeout ? (int)c->timeout + 1 : 0};
         struct box_state s;
         unsigned timeout;
         pid_t broker = 0;
@@ -87,7 +89,8 @@ int cmd_stop(const struct cmd_config *c)
                 if (!strcmp(s.comps[i].name, "broker"))
                         broker = s.comps[i].pid;
         if (broker <= 0 || sigqueue(broker, SIGTERM, v) < 0) {
-                fprintf(stderr, "pbox: stop: box %s: cannot signal its broker: %s\n",
+                fprintf(stderr,
+                        "pbox: stop: box %s: cannot signal its broker: %s\n",
                         c->name, broker <= 0 ? "not found" : strerror(errno));
                 return 125;
         }

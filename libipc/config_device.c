@@ -9,34 +9,12 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "config_util.h"
 #include "pbox.h"
 
-#define TOKEN_MAX 120 /* longest token quoted in an error line */
-
-/* Writes `bad device "TOKEN": WHY` as one line (control bytes → '?', a
- * long token cut so the reason always fits). */
-__attribute__((format(printf, 3, 4))) static int
-device_fail(char err[PBOX_ERR_LEN], const char *tok, const char *fmt, ...)
-{
-        size_t len = strlen(tok);
-        va_list ap;
-        int n;
-
-        if (!err)
-                return -EINVAL;
-        n = snprintf(err, PBOX_ERR_LEN, "bad device \"%.*s%s\": ",
-                     (int)(len > TOKEN_MAX ? TOKEN_MAX : len), tok,
-                     len > TOKEN_MAX ? "..." : "");
-        if (n >= 0 && n < PBOX_ERR_LEN) {
-                va_start(ap, fmt);
-                vsnprintf(err + n, PBOX_ERR_LEN - (size_t)n, fmt, ap);
-                va_end(ap);
-        }
-        for (char *p = err; *p; p++)
-                if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                        *p = '?';
-        return -EINVAL;
-}
+/* `bad device "TOKEN": WHY` (config_util.c). */
+#define device_fail(err, tok, ...)                                             \
+        config_fail(err, -EINVAL, "bad device", tok, strlen(tok), __VA_ARGS__)
 
 enum device_key {
         KEY_PATH,
@@ -79,41 +57,6 @@ static bool device_perms_valid(const char *v, size_t len)
                 seen[c - "rwm"] = true;
         }
         return true;
-}
-
-static int device_mode_parse(const char *v, size_t len, uint32_t *ret)
-{
-        uint32_t m = 0;
-
-        if (len == 0)
-                return -EINVAL;
-        for (size_t i = 0; i < len; i++) {
-                if (v[i] < '0' || v[i] > '7')
-                        return -EINVAL;
-                m = m * 8 + (uint32_t)(v[i] - '0');
-                if (m > 07777)
-                        return -EINVAL;
-        }
-        *ret = m;
-        return 0;
-}
-
-/* Decimal id, at most 4294967294 ((uid_t)-1 means "unset" to the kernel). */
-static int device_id_parse(const char *v, size_t len, uint32_t *ret)
-{
-        uint64_t x = 0;
-
-        if (len == 0)
-                return -EINVAL;
-        for (size_t i = 0; i < len; i++) {
-                if (v[i] < '0' || v[i] > '9')
-                        return -EINVAL;
-                x = x * 10 + (uint64_t)(v[i] - '0');
-                if (x > UINT32_MAX - 1)
-                        return -EINVAL;
-        }
-        *ret = (uint32_t)x;
-        return 0;
 }
 
 static void device_clear(struct pbox_device *dev)
@@ -167,7 +110,7 @@ static int device_item_apply(const char *spec, const char *item, size_t len,
                         return -ENOMEM;
                 break;
         case KEY_FILE_MODE:
-                if (device_mode_parse(v, vlen, &dev->file_mode) < 0)
+                if (config_octal_mode(v, vlen, &dev->file_mode) < 0)
                         return device_fail(err, spec,
                                            "fileMode \"%.*s\" is not octal "
                                            "0..07777",
@@ -176,8 +119,8 @@ static int device_item_apply(const char *spec, const char *item, size_t len,
                 break;
         case KEY_UID:
         case KEY_GID:
-                if (device_id_parse(v, vlen,
-                                    key == KEY_UID ? &dev->uid : &dev->gid) < 0)
+                if (config_id(v, vlen, key == KEY_UID ? &dev->uid : &dev->gid) <
+                    0)
                         return device_fail(err, spec,
                                            "%s \"%.*s\" is not a number "
                                            "0..4294967294",

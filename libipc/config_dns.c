@@ -9,25 +9,12 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "config_util.h"
 #include "pbox.h"
 
-#define TOKEN_MAX 120 /* longest token quoted in an error line */
-
-/* Writes `bad DNS override "TOKEN": WHY` as one line (control bytes → '?',
- * a long token cut so the reason always fits). */
-static int dns_fail(char err[PBOX_ERR_LEN], const char *tok, size_t len,
-                    const char *why)
-{
-        if (!err)
-                return -EINVAL;
-        snprintf(err, PBOX_ERR_LEN, "bad DNS override \"%.*s%s\": %s",
-                 (int)(len > TOKEN_MAX ? TOKEN_MAX : len), tok,
-                 len > TOKEN_MAX ? "..." : "", why);
-        for (char *p = err; *p; p++)
-                if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                        *p = '?';
-        return -EINVAL;
-}
+/* `bad DNS override "TOKEN": WHY` (config_util.c). */
+#define dns_fail(err, tok, len, why)                                           \
+        config_fail(err, -EINVAL, "bad DNS override", tok, len, "%s", why)
 
 static void dns_clear(struct pbox_dns_override *o)
 {

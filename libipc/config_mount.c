@@ -9,83 +9,12 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "config_util.h"
 #include "pbox.h"
 
-#define TOKEN_MAX 120 /* longest token quoted in an error line */
-
-/* Writes `bad volume "TOKEN": WHY` as one line (control bytes → '?',
- * a long token cut so the reason always fits). */
-__attribute__((format(printf, 4, 5))) static int
-volume_fail(char err[PBOX_ERR_LEN], const char *tok, size_t len,
-            const char *fmt, ...)
-{
-        va_list ap;
-        int n;
-
-        if (!err)
-                return -EINVAL;
-        n = snprintf(err, PBOX_ERR_LEN, "bad volume \"%.*s%s\": ",
-                     (int)(len > TOKEN_MAX ? TOKEN_MAX : len), tok,
-                     len > TOKEN_MAX ? "..." : "");
-        if (n >= 0 && n < PBOX_ERR_LEN) {
-                va_start(ap, fmt);
-                vsnprintf(err + n, PBOX_ERR_LEN - (size_t)n, fmt, ap);
-                va_end(ap);
-        }
-        for (char *p = err; *p; p++)
-                if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                        *p = '?';
-        return -EINVAL;
-}
-
-/* Normalises an absolute box path p[0..len): duplicate slashes and "."
- * components go, ".." is refused (a destination must not climb), no
- * trailing slash. "/" itself is refused: nothing may be mounted over the
- * box's root. On -EINVAL *ret_why says why. */
-static int volume_dst_normalize(const char *p, size_t len, char **ret,
-                                const char **ret_why)
-{
-        _cleanup_free_ char *out = NULL;
-        size_t i = 0, o = 0;
-
-        if (len == 0) {
-                *ret_why = "empty destination";
-                return -EINVAL;
-        }
-        if (p[0] != '/') {
-                *ret_why = "destination is not an absolute path";
-                return -EINVAL;
-        }
-        out = malloc(len + 1);
-        if (!out)
-                return -ENOMEM;
-        while (i < len) {
-                size_t start, clen;
-
-                while (i < len && p[i] == '/')
-                        i++;
-                start = i;
-                while (i < len && p[i] != '/')
-                        i++;
-                clen = i - start;
-                if (clen == 0 || (clen == 1 && p[start] == '.'))
-                        continue;
-                if (clen == 2 && p[start] == '.' && p[start + 1] == '.') {
-                        *ret_why = "destination has a \"..\" component";
-                        return -EINVAL;
-                }
-                out[o++] = '/';
-                memcpy(out + o, p + start, clen);
-                o += clen;
-        }
-        if (o == 0) {
-                *ret_why = "destination is the box's root";
-                return -EINVAL;
-        }
-        out[o] = '\0';
-        *ret = TAKE_PTR(out);
-        return 0;
-}
+/* `bad volume "TOKEN": WHY` (config_util.c). */
+#define volume_fail(err, tok, len, ...)                                        \
+        config_fail(err, -EINVAL, "bad volume", tok, len, __VA_ARGS__)
 
 static void mount_clear(struct pbox_mount *m)
 {
@@ -123,6 +52,7 @@ static int volume_item_parse(const char *s, size_t len, struct pbox_mount *ret,
                         next = end;
                 olen = (size_t)(next - opt);
 #define OPT_IS(lit) (olen == strlen(lit) && memcmp(opt, lit, olen) == 0)
+
                 if (olen == 0)
                         return volume_fail(err, s, len, "empty option");
                 else if (OPT_IS("ro") || OPT_IS("r"))
@@ -140,8 +70,7 @@ static int volume_item_parse(const char *s, size_t len, struct pbox_mount *ret,
 #undef OPT_IS
                 o = next;
         }
-        r = volume_dst_normalize(c1 + 1, (size_t)(dst_end - c1 - 1), &dst,
-                                 &why);
+        r = config_box_path(c1 + 1, (size_t)(dst_end - c1 - 1), &dst, &why);
         if (r == -EINVAL)
                 return volume_fail(err, s, len, "%s", why);
         if (r < 0)

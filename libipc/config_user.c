@@ -10,44 +10,18 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "config_util.h"
 #include "pbox.h"
 
-#define TOKEN_MAX  120         /* longest token quoted in an error line */
-#define GROUPS_MAX 65536       /* the kernel's NGROUPS_MAX */
-#define ID_MAX     4294967294U /* (uid_t)-1 means "unchanged" to setresuid */
+#define GROUPS_MAX 65536 /* the kernel's NGROUPS_MAX */
 
-/* Writes `PREFIX "TOKEN"[: WHY]` as one line (control bytes → '?', a long
- * token cut). */
+/* `PREFIX "TOKEN"[: WHY]` (config_util.c). */
 static int user_fail(char err[PBOX_ERR_LEN], int r, const char *prefix,
                      const char *tok, size_t len, const char *why)
 {
-        if (!err)
-                return r;
-        snprintf(err, PBOX_ERR_LEN, "%s \"%.*s%s\"%s%s", prefix,
-                 (int)(len > TOKEN_MAX ? TOKEN_MAX : len), tok,
-                 len > TOKEN_MAX ? "..." : "", why ? ": " : "", why ? why : "");
-        for (char *p = err; *p; p++)
-                if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                        *p = '?';
-        return r;
-}
-
-/* Decimal id s[0..len), at most ID_MAX. */
-static int user_id_parse(const char *s, size_t len, uint32_t *ret)
-{
-        uint64_t v = 0;
-
-        if (len == 0)
-                return -EINVAL;
-        for (size_t i = 0; i < len; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return -EINVAL;
-                v = v * 10 + (uint64_t)(s[i] - '0');
-                if (v > ID_MAX)
-                        return -ERANGE;
-        }
-        *ret = (uint32_t)v;
-        return 0;
+        if (why)
+                return config_fail(err, r, prefix, tok, len, "%s", why);
+        return config_fail(err, r, prefix, tok, len, NULL);
 }
 
 static bool user_all_digits(const char *s, size_t len)
@@ -125,8 +99,8 @@ static bool passwd_find(const char *buf, size_t buflen, const char *name,
                 struct pw_entry e;
 
                 if (!user_fields_split(line, f, 7) || f[0].len == 0 ||
-                    user_id_parse(f[2].s, f[2].len, &e.uid) < 0 ||
-                    user_id_parse(f[3].s, f[3].len, &e.gid) < 0)
+                    config_id(f[2].s, f[2].len, &e.uid) < 0 ||
+                    config_id(f[3].s, f[3].len, &e.gid) < 0)
                         continue;
                 if (name ? !field_eq(f[0], name, name_len) : e.uid != uid)
                         continue;
@@ -143,7 +117,7 @@ static bool group_line_parse(struct field line, struct field f[4],
                              uint32_t *gid)
 {
         return user_fields_split(line, f, 4) && f[0].len > 0 &&
-               user_id_parse(f[2].s, f[2].len, gid) == 0;
+               config_id(f[2].s, f[2].len, gid) == 0;
 }
 
 static bool group_find(const char *buf, size_t buflen, const char *name,
@@ -255,7 +229,7 @@ int pbox_user_resolve(const char *spec, const char *passwd, size_t passwd_len,
                                  "empty user");
 
         if (user_all_digits(spec, ulen)) {
-                if (user_id_parse(spec, ulen, &uid) < 0)
+                if (config_id(spec, ulen, &uid) < 0)
                         return user_fail(err, -EINVAL, "bad user", spec,
                                          strlen(spec), "uid out of range");
                 found = passwd_find(passwd, passwd_len, NULL, 0, uid, &e);
@@ -280,7 +254,7 @@ int pbox_user_resolve(const char *spec, const char *passwd, size_t passwd_len,
         }
 
         if (grp && user_all_digits(grp, glen)) {
-                if (user_id_parse(grp, glen, &gid) < 0)
+                if (config_id(grp, glen, &gid) < 0)
                         return user_fail(err, -EINVAL, "bad user", spec,
                                          strlen(spec), "gid out of range");
         } else if (grp && !group_find(group, group_len, grp, glen, &gid))

@@ -14,34 +14,12 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "config_util.h"
 #include "pbox.h"
 
-#define TOKEN_MAX 120 /* longest token quoted in an error line */
-
-/* Writes `bad WHAT "TOKEN": WHY` as one line: control bytes in the token
- * become '?', a long token is cut so the reason always fits. */
-__attribute__((format(printf, 6, 7))) static int
-value_fail(char err[PBOX_ERR_LEN], int r, const char *what, const char *tok,
-           size_t len, const char *fmt, ...)
-{
-        va_list ap;
-        int n;
-
-        if (!err)
-                return r;
-        n = snprintf(err, PBOX_ERR_LEN, "bad %s \"%.*s%s\": ", what,
-                     (int)(len > TOKEN_MAX ? TOKEN_MAX : len), tok,
-                     len > TOKEN_MAX ? "..." : "");
-        if (n >= 0 && n < PBOX_ERR_LEN) {
-                va_start(ap, fmt);
-                vsnprintf(err + n, PBOX_ERR_LEN - (size_t)n, fmt, ap);
-                va_end(ap);
-        }
-        for (char *p = err; *p; p++)
-                if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                        *p = '?';
-        return r;
-}
+/* `bad WHAT "TOKEN": WHY` (config_util.c). */
+#define value_fail(err, r, what, tok, len, ...)                                \
+        config_fail(err, r, "bad " what, tok, len, __VA_ARGS__)
 
 /* ---- numbers ---------------------------------------------------------- */
 

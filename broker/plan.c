@@ -38,13 +38,13 @@ static int write_file(struct broker *b, const char *dst, const char *data,
         return r;
 }
 
-static void make_uuid(char out[37])
+/* A fresh random (version 4) UUID for container_uuid. */
+static int make_uuid(char out[37])
 {
         unsigned char u[16] = {0};
 
         if (getrandom(u, sizeof(u), 0) != sizeof(u))
-                for (size_t i = 0; i < sizeof(u); i++)
-                        u[i] = (unsigned char)(rand() ^ getpid());
+                return -EIO;
         u[6] = (u[6] & 0x0f) | 0x40; /* version 4 */
         u[8] = (u[8] & 0x3f) | 0x80; /* RFC 4122 variant */
         snprintf(out, 37,
@@ -52,6 +52,7 @@ static void make_uuid(char out[37])
                  "%02x%02x%02x%02x%02x%02x",
                  u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
                  u[10], u[11], u[12], u[13], u[14], u[15]);
+        return 0;
 }
 
 int broker_send_plan(struct broker *b, char *errmsg, size_t errlen)
@@ -174,7 +175,11 @@ int broker_create_box(struct broker *b, char *errmsg, size_t errlen)
         int sv[2];
         int r;
 
-        make_uuid(b->uuid);
+        r = make_uuid(b->uuid);
+        if (r < 0) {
+                snprintf(errmsg, errlen, "container_uuid: no randomness");
+                return r;
+        }
         req.uuid = b->uuid;
         r = ipc_socketpair(sv);
         if (r < 0)

@@ -59,15 +59,6 @@ static void notify_ready(struct broker *b)
         broker_report(b, 0, NULL);
 }
 
-static int exec_error_status(int err)
-{
-        if (err == -ENOENT || err == -ENOTDIR)
-                return 127;
-        if (err == -EINVAL)
-                return 125;
-        return 126;
-}
-
 static void add_chan(struct broker *b, int in, int out, bool close_out)
 {
         struct relay_chan *c = malloc(sizeof(*c));
@@ -110,7 +101,7 @@ static void on_init_sock(struct broker *b)
 
                 if (rep->err < 0) {
                         b->init_started = true; /* no readiness to wait for */
-                        broker_report(b, exec_error_status((int)rep->err), "%s",
+                        broker_report(b, proc_exec_status((int)rep->err), "%s",
                                       rep->msg);
                 }
         } else if (h->type == IPC_INIT_TTY) {

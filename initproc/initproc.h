@@ -10,17 +10,16 @@
 
 #include "ipc.h"
 
-/* New session; terminal from the box's devpts when m->tty (its master is
+/* Any failure is -EINVAL (a set-up failure, exit 125) with errmsg set.
+ * New session; terminal from the box's devpts when m->tty (its master is
  * sent to the broker over sock as INIT_TTY); user resolved in the box's
  * /etc/passwd and /etc/group; SELinux exec label; capabilities and uid
  * dropped to the box's; no_new_privs when asked. */
 int initproc_prepare(int sock, const struct ipc_init_exec *m, char *errmsg,
                      size_t errlen);
 /* Exec INIT (searching PATH of m->env for a bare name). Returns -errno
- * only on failure. */
+ * only on failure, never -EINVAL (see proc_exec_status()). */
 int initproc_exec(const struct ipc_init_exec *m, char *errmsg, size_t errlen);
-/* 127 for a missing INIT, 126 for one that cannot be executed. */
-int initproc_exec_status(int err);
 /* --init: reap orphans, forward signals to child, return the exit status
  * to use (INIT's code, or 128+N when INIT was killed by N). */
 int initproc_supervise(pid_t child);

@@ -43,13 +43,10 @@ static int run_exec(int sock, const struct ipc_init_exec *m)
         int r;
 
         r = initproc_prepare(sock, m, errmsg, sizeof(errmsg));
-        if (r < 0) {
-                report(sock, r, errmsg);
-                return 125;
-        }
-        r = initproc_exec(m, errmsg, sizeof(errmsg));
+        if (r >= 0)
+                r = initproc_exec(m, errmsg, sizeof(errmsg));
         report(sock, r, errmsg);
-        return initproc_exec_status(r);
+        return proc_exec_status(r);
 }
 
 /* --init mode: fork INIT, stay PID 1. */
@@ -84,7 +81,7 @@ static int run_minimal_init(int sock, const struct ipc_init_exec *m)
                 e = -r;
                 (void)proc_write_full(pfd[1], &e, sizeof(e));
                 (void)proc_write_full(pfd[1], errmsg, strlen(errmsg) + 1);
-                _exit(r == -EINVAL ? 125 : initproc_exec_status(r));
+                _exit(proc_exec_status(r));
         }
         close(pfd[1]);
         {

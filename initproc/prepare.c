@@ -37,6 +37,7 @@ static int read_box_file(const char *path, char **ret, size_t *ret_len)
         if (fd < 0 && errno != ENOENT)
                 return -errno;
         for (; fd >= 0;) {
+                size_t want;
                 ssize_t n;
 
                 if (cap - len < 4096) {
@@ -50,11 +51,12 @@ static int read_box_file(const char *path, char **ret, size_t *ret_len)
                                 return -ENOMEM;
                         buf = nb;
                 }
-                n = proc_read_full(fd, buf + len, cap - len);
+                want = cap - len;
+                n = proc_read_full(fd, buf + len, want);
                 if (n < 0)
                         return (int)n;
                 len += (size_t)n;
-                if ((size_t)n < cap - (len - (size_t)n))
+                if ((size_t)n < want) /* only at EOF */
                         break;
         }
         if (!buf && !(buf = calloc(1, 1)))
@@ -181,7 +183,7 @@ int initproc_prepare(int sock, const struct ipc_init_exec *m, char *errmsg,
         if (m->tty) {
                 r = setup_tty(sock, errmsg, errlen);
                 if (r < 0)
-                        return r;
+                        return -EINVAL;
         }
         r = resolve_user(m->user, &u, errmsg, errlen);
         if (r < 0)
@@ -245,10 +247,7 @@ int initproc_exec(const struct ipc_init_exec *m, char *errmsg, size_t errlen)
                 }
         }
         snprintf(errmsg, errlen, "%s: %s", prog, strerror(err));
-        return -err;
-}
-
-int initproc_exec_status(int err)
-{
-        return err == -ENOENT || err == -ENOTDIR ? 127 : 126;
+        /* -EINVAL means "set-up failed" to the caller; a bad ELF is just
+         * not executable. */
+        return err == EINVAL ? -ENOEXEC : -err;
 }

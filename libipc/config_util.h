@@ -14,7 +14,7 @@
  * r, so a parser can `return config_fail(...)`. err may be NULL. */
 int config_fail(char err[PBOX_ERR_LEN], int r, const char *prefix,
                 const char *tok, size_t len, const char *fmt, ...)
-        __attribute__((format(printf, 6, 7)));
+    __attribute__((format(printf, 6, 7)));
 
 /* Octal permission bits p[0..len), at most 07777. */
 int config_octal_mode(const char *p, size_t len, uint32_t *ret);

@@ -417,3 +417,12 @@ int proc_helper_path(const char *name, char *buf, size_t len)
                 return -ENAMETOOLONG;
         return 0;
 }
+
+int proc_exec_status(int err)
+{
+        if (err == -ENOENT || err == -ENOTDIR)
+                return 127;
+        if (err == -EINVAL)
+                return 125;
+        return 126;
+}

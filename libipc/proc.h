@@ -56,6 +56,13 @@ int proc_fd_cloexec(int fd, bool on);
  * -ENOENT if there is no such field, -ENOBUFS if it doesn't fit. */
 int proc_status_field(pid_t pid, const char *key, char *buf, size_t len);
 
+/* The exit status pbox reports for a box process that never ran (SPEC
+ * §3), from the -errno initproc (or, later, enterd) reports: 127 when the
+ * program is missing (-ENOENT, -ENOTDIR), 125 when setting up the process
+ * failed (-EINVAL: user, terminal, label, capabilities), 126 otherwise
+ * (found but not executable). */
+int proc_exec_status(int err);
+
 /* The directory of /proc/self/exe, computed once; NULL if unknown. */
 const char *proc_self_dir(void);
 

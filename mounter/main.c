@@ -16,6 +16,7 @@
 
 #include "san.h"
 #include "cleanup.h"
+#include "config_util.h"
 #include "mounter.h"
 #include "pbox.h"
 #include "proc.h"
@@ -49,6 +50,8 @@ struct handler {
         unsigned flags;
 };
 
+/* A host path, or a box path the broker took as given (--env-file,
+ * --device): absolute and without a ".." component. */
 static bool path_ok(const char *p)
 {
         const char *s = p;
@@ -63,6 +66,17 @@ static bool path_ok(const char *p)
         return true;
 }
 
+/* A destination the broker normalised with config_box_path(): it must be
+ * that function's own output (absolute, no "." or "..", not "/"). */
+static bool box_dst_ok(const char *p)
+{
+        _cleanup_free_ char *norm = NULL;
+        const char *why;
+
+        return config_box_path(p, strlen(p), &norm, &why) == 0 &&
+               strcmp(norm, p) == 0;
+}
+
 /* Why safe: the config names the rootfs and state paths the broker's
  * caller chose as root; they are checked to be absolute, free of "..",
  * and the rootfs to be a directory that is not the host's root. */
@@ -70,7 +84,7 @@ static int mounter_handle_config(struct mounter *m, void *msg, char *errmsg,
                                  size_t errlen)
 {
         struct ipc_mnt_config *c = msg;
-        struct stat st;
+        struct stat st, root;
 
         if (strcmp(c->name, m->name) || strcmp(c->data_dir, m->data_dir)) {
                 snprintf(errmsg, errlen, "config names another box");
@@ -80,13 +94,20 @@ static int mounter_handle_config(struct mounter *m, void *msg, char *errmsg,
                 snprintf(errmsg, errlen, "bad rootfs, data dir or hostname");
                 return -EINVAL;
         }
-        if (stat(c->rootfs, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        if (stat(c->rootfs, &st) < 0) {
                 snprintf(errmsg, errlen, "rootfs %s: %s", c->rootfs,
-                         errno ? strerror(errno) : "not a directory");
+                         strerror(errno));
                 return -ENOENT;
         }
-        if (st.st_ino == 2 && strcmp(c->rootfs, "/") == 0) {
-                snprintf(errmsg, errlen, "rootfs / is the host's root");
+        if (!S_ISDIR(st.st_mode)) {
+                snprintf(errmsg, errlen, "rootfs %s: not a directory",
+                         c->rootfs);
+                return -ENOTDIR;
+        }
+        if (stat("/", &root) == 0 && root.st_dev == st.st_dev &&
+            root.st_ino == st.st_ino) {
+                snprintf(errmsg, errlen, "rootfs %s is the host's root",
+                         c->rootfs);
                 return -EINVAL;
         }
         m->cfg = msg;
@@ -109,7 +130,7 @@ static int mounter_handle_volume(struct mounter *m, void *msg, char *errmsg,
 {
         struct ipc_mnt_volume *v = msg;
 
-        if (!v->src[0] || !path_ok(v->dst) || strcmp(v->dst, "/") == 0) {
+        if (!v->src[0] || !box_dst_ok(v->dst)) {
                 snprintf(errmsg, errlen, "volume %s: bad destination", v->dst);
                 return -EINVAL;
         }
@@ -149,6 +170,9 @@ static int mounter_handle_device(struct mounter *m, void *msg, char *errmsg,
         return r < 0 ? r : 0;
 }
 
+/* Why safe: only after create, only under /dev of the box's own root (the
+ * fd init sent), resolved inside it; rootfs_device_remove unlinks char and
+ * block nodes only, never a directory or a host path. */
 static int mounter_handle_device_remove(struct mounter *m, void *msg,
                                         char *errmsg, size_t errlen)
 {
@@ -171,7 +195,7 @@ static int mounter_handle_file_copy(struct mounter *m, void *msg, char *errmsg,
 {
         struct ipc_mnt_file_copy *f = msg;
 
-        if (!path_ok(f->src) || !path_ok(f->dst)) {
+        if (!path_ok(f->src) || !box_dst_ok(f->dst)) {
                 snprintf(errmsg, errlen, "file %s: bad path", f->dst);
                 return -EINVAL;
         }
@@ -179,6 +203,10 @@ static int mounter_handle_file_copy(struct mounter *m, void *msg, char *errmsg,
         return 1;
 }
 
+/* Why safe: the bytes come from the broker but land only inside the
+ * rootfs, at a destination resolved there (RESOLVE_IN_ROOT), never
+ * through a symlink or a hard link of the box (rootfs_files.c), before
+ * any process of the box runs. */
 static int mounter_handle_file_write(struct mounter *m, void *msg, char *errmsg,
                                      size_t errlen)
 {
@@ -192,6 +220,9 @@ static int mounter_handle_file_write(struct mounter *m, void *msg, char *errmsg,
         return 1;
 }
 
+/* Why safe: runs once, on the plan validated item by item above; the fds
+ * it carries go only to the box's init (stdio and the initproc socket),
+ * which the broker's caller chose to give it. */
 static int mounter_handle_create(struct mounter *m, void *msg, char *errmsg,
                                  size_t errlen)
 {
@@ -227,6 +258,7 @@ static int mounter_handle_signal(struct mounter *m, void *msg, char *errmsg,
         return 0;
 }
 
+/* Why safe: kills only the box's own init (pidfd) and its own cgroups. */
 static int mounter_handle_kill(struct mounter *m, void *msg, char *errmsg,
                                size_t errlen)
 {

@@ -89,6 +89,24 @@ enum ipc_type {
         IPC_INIT_EXEC,         /* broker → initproc: what INIT is and how */
         IPC_INIT_TTY,          /* initproc → broker: pty master; fds: 1 */
         IPC_INIT_STARTED,      /* initproc → broker: INIT is running */
+        /* The enter protocol (docs/enter.md). */
+        IPC_ENTERD_CONFIG, /* broker → enterd front: the running box */
+        IPC_ENTER_REQ,     /* client → front: run a process; fds: 0, 1, 2 */
+        IPC_ENTER_STARTED, /* front → client: it runs (pid in the box) */
+        IPC_ENTER_TTY,     /* front → client: its pty master; fds: 1 */
+        IPC_ENTER_SIGNAL,  /* client → front: deliver a signal */
+        IPC_ENTER_EXIT,    /* front → client: its exit status */
+        IPC_OP_STOP,       /* client → front, front → broker: stop */
+        IPC_OP_DEVICE_ADD, /* client → front: `pbox device add SPEC` */
+        IPC_OP_DEVICE_REMOVE, /* client → front: `pbox device remove` */
+        IPC_SPAWN_CONFIG,     /* front → spawner: the box to enter */
+        IPC_SPAWN_READY,      /* spawner → front: audit log; fds: 1 */
+        IPC_SPAWN_REQ,        /* front → spawner: validated; fds: 0, 1, 2 */
+        IPC_SPAWN_STARTED,    /* spawner → front */
+        IPC_SPAWN_TTY,        /* spawner → front: pty master; fds: 1 */
+        IPC_SPAWN_EXIT,   /* spawner → front: status, or why it never ran */
+        IPC_SPAWN_SIGNAL, /* front → spawner */
+        IPC_SPAWN_HANGUP, /* front → spawner: the client went away */
         IPC_TYPE_MAX,
 };
 
@@ -216,6 +234,124 @@ struct ipc_init_tty {
 struct ipc_init_started {
         struct ipc_hdr hdr;
         uint64_t pid; /* INIT's pid in the box */
+};
+
+/* ---- The enter protocol --------------------------------------------------
+ * Operator socket (client ↔ enterd front), enterd's two halves (front ↔
+ * spawner), and broker ↔ front. Device requests from the front to the
+ * broker reuse IPC_MNT_DEVICE / IPC_MNT_DEVICE_REMOVE. */
+
+struct ipc_enterd_config {
+        struct ipc_hdr hdr;
+        char *name;
+        uint64_t init_pid;    /* host pid of the box's PID 1 */
+        uint64_t caps;        /* the box's bounding set */
+        bool no_new_privs;    /* the box was started with --no-new-privs */
+        int64_t operator_gid; /* -1: root only */
+        char *audit_log;      /* absolute host path */
+};
+
+struct ipc_enter_req {
+        struct ipc_hdr
+            hdr; /* fds: stdin, stdout, stderr (/dev/null with tty) */
+        char **args;
+        char **env;    /* -e NAME=VALUE pairs, in order */
+        char *user;    /* "" = root */
+        char *workdir; /* "" = / */
+        char *label;   /* "" = computed */
+        bool tty;
+        bool interactive;
+        uint64_t rows, cols; /* initial window size with tty, 0 = unknown */
+};
+
+struct ipc_enter_started {
+        struct ipc_hdr hdr;
+        uint64_t pid; /* host pid of the entered process */
+};
+
+struct ipc_enter_tty {
+        struct ipc_hdr hdr; /* fds: pty master */
+};
+
+struct ipc_enter_signal {
+        struct ipc_hdr hdr;
+        uint64_t sig; /* 1..64 */
+};
+
+struct ipc_enter_exit {
+        struct ipc_hdr hdr;
+        uint64_t status; /* exit code, 128+N for signal N, 126/127 */
+};
+
+struct ipc_op_stop {
+        struct ipc_hdr hdr;
+        int64_t timeout; /* seconds, -1 = the box's --stop-timeout */
+};
+
+struct ipc_op_device_add {
+        struct ipc_hdr hdr;
+        char *spec; /* §4.3, parsed by the front */
+};
+
+struct ipc_op_device_remove {
+        struct ipc_hdr hdr;
+        char *path;
+};
+
+struct ipc_spawn_config {
+        struct ipc_hdr hdr;
+        char *name;
+        uint64_t init_pid;
+        uint64_t caps;
+        bool no_new_privs;
+        int64_t operator_gid;
+        char *audit_log;
+};
+
+struct ipc_spawn_ready {
+        struct ipc_hdr hdr; /* fds: the audit log, opened O_APPEND */
+};
+
+struct ipc_spawn_req {
+        struct ipc_hdr hdr; /* fds: stdin, stdout, stderr */
+        uint64_t conn;      /* the front's connection id */
+        char **args;
+        char **env; /* NAME=VALUE, validated names */
+        char *user;
+        char *workdir;
+        char *label;
+        bool tty;
+        uint64_t rows, cols;
+};
+
+struct ipc_spawn_started {
+        struct ipc_hdr hdr;
+        uint64_t conn;
+        uint64_t pid;
+};
+
+struct ipc_spawn_tty {
+        struct ipc_hdr hdr; /* fds: pty master */
+        uint64_t conn;
+};
+
+struct ipc_spawn_exit {
+        struct ipc_hdr hdr;
+        uint64_t conn;
+        uint64_t status; /* as ipc_enter_exit */
+        int64_t err;     /* 0, or why it never ran (-ENOENT → 127, ...) */
+        char *msg;
+};
+
+struct ipc_spawn_signal {
+        struct ipc_hdr hdr;
+        uint64_t conn;
+        uint64_t sig;
+};
+
+struct ipc_spawn_hangup {
+        struct ipc_hdr hdr;
+        uint64_t conn;
 };
 
 /* ---- Schema ------------------------------------------------------------ */

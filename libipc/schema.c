@@ -118,7 +118,88 @@ static const struct ipc_field f_init_started[] = {
     U64(ipc_init_started, pid, 1, INT32_MAX),
 };
 
+static const struct ipc_field f_enterd_config[] = {
+    STR(ipc_enterd_config, name, NAME_MAX_),
+    U64(ipc_enterd_config, init_pid, 1, INT32_MAX),
+    U64(ipc_enterd_config, caps, 0, UINT64_MAX),
+    BOOL(ipc_enterd_config, no_new_privs),
+    I64(ipc_enterd_config, operator_gid, -1, UID_MAX_),
+    STR(ipc_enterd_config, audit_log, IPC_PATH_MAX),
+};
+/* A request from an operator: bounded to what fits a frame. */
+static const struct ipc_field f_enter_req[] = {
+    STRV(ipc_enter_req, args, 1, 1024, 8192),
+    STRV(ipc_enter_req, env, 0, 256, 8192),
+    STR(ipc_enter_req, user, 256),
+    STR(ipc_enter_req, workdir, IPC_PATH_MAX),
+    STR(ipc_enter_req, label, LABEL_MAX_),
+    BOOL(ipc_enter_req, tty),
+    BOOL(ipc_enter_req, interactive),
+    U64(ipc_enter_req, rows, 0, 65535),
+    U64(ipc_enter_req, cols, 0, 65535),
+};
+static const struct ipc_field f_enter_started[] = {
+    U64(ipc_enter_started, pid, 1, INT32_MAX),
+};
+static const struct ipc_field f_enter_signal[] = {
+    U64(ipc_enter_signal, sig, 1, 64),
+};
+static const struct ipc_field f_enter_exit[] = {
+    U64(ipc_enter_exit, status, 0, 255),
+};
+static const struct ipc_field f_op_stop[] = {
+    I64(ipc_op_stop, timeout, -1, 86400),
+};
+static const struct ipc_field f_op_device_add[] = {
+    STR(ipc_op_device_add, spec, IPC_PATH_MAX),
+};
+static const struct ipc_field f_op_device_remove[] = {
+    STR(ipc_op_device_remove, path, IPC_PATH_MAX),
+};
+static const struct ipc_field f_spawn_config[] = {
+    STR(ipc_spawn_config, name, NAME_MAX_),
+    U64(ipc_spawn_config, init_pid, 1, INT32_MAX),
+    U64(ipc_spawn_config, caps, 0, UINT64_MAX),
+    BOOL(ipc_spawn_config, no_new_privs),
+    I64(ipc_spawn_config, operator_gid, -1, UID_MAX_),
+    STR(ipc_spawn_config, audit_log, IPC_PATH_MAX),
+};
+static const struct ipc_field f_spawn_req[] = {
+    U64(ipc_spawn_req, conn, 1, UINT32_MAX),
+    STRV(ipc_spawn_req, args, 1, 1024, 8192),
+    STRV(ipc_spawn_req, env, 0, 256, 8192),
+    STR(ipc_spawn_req, user, 256),
+    STR(ipc_spawn_req, workdir, IPC_PATH_MAX),
+    STR(ipc_spawn_req, label, LABEL_MAX_),
+    BOOL(ipc_spawn_req, tty),
+    U64(ipc_spawn_req, rows, 0, 65535),
+    U64(ipc_spawn_req, cols, 0, 65535),
+};
+static const struct ipc_field f_spawn_started[] = {
+    U64(ipc_spawn_started, conn, 1, UINT32_MAX),
+    U64(ipc_spawn_started, pid, 1, INT32_MAX),
+};
+static const struct ipc_field f_spawn_tty[] = {
+    U64(ipc_spawn_tty, conn, 1, UINT32_MAX),
+};
+static const struct ipc_field f_spawn_exit[] = {
+    U64(ipc_spawn_exit, conn, 1, UINT32_MAX),
+    U64(ipc_spawn_exit, status, 0, 255),
+    I64(ipc_spawn_exit, err, -4095, 0),
+    STR(ipc_spawn_exit, msg, IPC_ERRMSG_MAX),
+};
+static const struct ipc_field f_spawn_signal[] = {
+    U64(ipc_spawn_signal, conn, 1, UINT32_MAX),
+    U64(ipc_spawn_signal, sig, 1, 64),
+};
+static const struct ipc_field f_spawn_hangup[] = {
+    U64(ipc_spawn_hangup, conn, 1, UINT32_MAX),
+};
+
 #define B IPC_ROLE_BROKER
+#define E IPC_ROLE_ENTERD
+#define C IPC_ROLE_CLIENT
+#define S IPC_ROLE_SPAWNER
 #define ANY                                                                    \
         (IPC_ROLE_BROKER | IPC_ROLE_MOUNTER | IPC_ROLE_INITPROC |              \
          IPC_ROLE_ENTERD | IPC_ROLE_SPAWNER | IPC_ROLE_CLIENT)
@@ -132,7 +213,7 @@ static const struct ipc_msgdef schema[IPC_TYPE_MAX] = {
     DEF(IPC_REPLY, ipc_reply, ANY, 0, f_reply),
     DEF(IPC_MNT_CONFIG, ipc_mnt_config, B, 0, f_mnt_config),
     DEF(IPC_MNT_VOLUME, ipc_mnt_volume, B, 0, f_mnt_volume),
-    DEF(IPC_MNT_DEVICE, ipc_mnt_device, B, 0, f_mnt_device),
+    DEF(IPC_MNT_DEVICE, ipc_mnt_device, B | E, 0, f_mnt_device),
     DEF(IPC_MNT_FILE_COPY, ipc_mnt_file_copy, B, 0, f_mnt_file_copy),
     DEF(IPC_MNT_FILE_WRITE, ipc_mnt_file_write, B, 0, f_mnt_file_write),
     DEF(IPC_MNT_CREATE, ipc_mnt_create, B, 4, f_mnt_create),
@@ -141,12 +222,29 @@ static const struct ipc_msgdef schema[IPC_TYPE_MAX] = {
     DEF0(IPC_MNT_KILL, ipc_mnt_kill, B, 0),
     DEF(IPC_MNT_INIT_EXIT, ipc_mnt_init_exit, IPC_ROLE_MOUNTER, 0,
         f_mnt_init_exit),
-    DEF(IPC_MNT_DEVICE_REMOVE, ipc_mnt_device_remove, B, 0,
+    DEF(IPC_MNT_DEVICE_REMOVE, ipc_mnt_device_remove, B | E, 0,
         f_mnt_device_remove),
     DEF(IPC_INIT_EXEC, ipc_init_exec, B, 0, f_init_exec),
     DEF0(IPC_INIT_TTY, ipc_init_tty, IPC_ROLE_INITPROC, 1),
     DEF(IPC_INIT_STARTED, ipc_init_started, IPC_ROLE_INITPROC, 0,
         f_init_started),
+    DEF(IPC_ENTERD_CONFIG, ipc_enterd_config, B, 0, f_enterd_config),
+    DEF(IPC_ENTER_REQ, ipc_enter_req, C, 3, f_enter_req),
+    DEF(IPC_ENTER_STARTED, ipc_enter_started, E, 0, f_enter_started),
+    DEF0(IPC_ENTER_TTY, ipc_enter_tty, E, 1),
+    DEF(IPC_ENTER_SIGNAL, ipc_enter_signal, C, 0, f_enter_signal),
+    DEF(IPC_ENTER_EXIT, ipc_enter_exit, E, 0, f_enter_exit),
+    DEF(IPC_OP_STOP, ipc_op_stop, C | E, 0, f_op_stop),
+    DEF(IPC_OP_DEVICE_ADD, ipc_op_device_add, C, 0, f_op_device_add),
+    DEF(IPC_OP_DEVICE_REMOVE, ipc_op_device_remove, C, 0, f_op_device_remove),
+    DEF(IPC_SPAWN_CONFIG, ipc_spawn_config, E, 0, f_spawn_config),
+    DEF0(IPC_SPAWN_READY, ipc_spawn_ready, S, 1),
+    DEF(IPC_SPAWN_REQ, ipc_spawn_req, E, 3, f_spawn_req),
+    DEF(IPC_SPAWN_STARTED, ipc_spawn_started, S, 0, f_spawn_started),
+    DEF(IPC_SPAWN_TTY, ipc_spawn_tty, S, 1, f_spawn_tty),
+    DEF(IPC_SPAWN_EXIT, ipc_spawn_exit, S, 0, f_spawn_exit),
+    DEF(IPC_SPAWN_SIGNAL, ipc_spawn_signal, E, 0, f_spawn_signal),
+    DEF(IPC_SPAWN_HANGUP, ipc_spawn_hangup, E, 0, f_spawn_hangup),
 };
 
 const struct ipc_msgdef *ipc_schema_lookup(unsigned type)

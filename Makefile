@@ -46,7 +46,9 @@ BINS := $(BUILD)/pbox $(BUILD)/pbox-broker $(BUILD)/pbox-mounter \
 ARCHIVES := $(foreach c,$(COMPONENTS),$(BUILD)/lib$(c).a) $(BUILD)/libipc.a
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/check_*.c))
-INTEG_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests/integration/check_*.c))
+# Root-only suites: integration (real boxes), security (attacks) and faults.
+ROOT_TEST_DIRS := tests/integration tests/security tests/faults
+INTEG_TESTS := $(foreach d,$(ROOT_TEST_DIRS),$(patsubst $(d)/%.c,$(BUILD)/tests/%,$(wildcard $(d)/check_*.c)))
 TESTLIB_OBJS := $(call objs,$(wildcard tests/lib/*.c))
 
 .SECONDEXPANSION:
@@ -82,10 +84,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(ARCHIVES) $(TESTLIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(shell pkg-config --cflags check) $(LDFLAGS) -o $@ $< \
 	  $(TESTLIB_OBJS) $(ARCHIVES) $(PKG_LIBS) $(CHECK_LIBS)
-$(BUILD)/tests/%: tests/integration/%.c $(ARCHIVES) $(TESTLIB_OBJS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(shell pkg-config --cflags check) $(LDFLAGS) -o $@ $< \
-	  $(TESTLIB_OBJS) $(ARCHIVES) $(PKG_LIBS) $(CHECK_LIBS)
+define root_test_rule
+$$(BUILD)/tests/%: $(1)/%.c $$(ARCHIVES) $$(TESTLIB_OBJS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) -Itests/lib $$(CFLAGS) $$(shell pkg-config --cflags check) $$(LDFLAGS) -o $$@ $$< \
+	  $$(TESTLIB_OBJS) $$(ARCHIVES) $$(PKG_LIBS) $$(CHECK_LIBS)
+endef
+$(foreach d,$(ROOT_TEST_DIRS),$(eval $(call root_test_rule,$(d))))
 
 # check: everything in the normal build, then everything again sanitized.
 check:

@@ -6,7 +6,7 @@ fail=0; ran=0
 for t in "$@"; do
         name=$(basename "$t")
         case "$name" in
-        check_it_*|check_sec_*|check_fault_*)
+        check_it_*|check_sec_*|check_fault_*|check_cve_*)
                 if [ "$(id -u)" != 0 ]; then
                         echo "SKIP $name (needs root)"; continue
                 fi ;;

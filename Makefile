@@ -30,7 +30,7 @@ SANLD   :=
 endif
 CPPFLAGS := -D_GNU_SOURCE -Iinclude -Ilibipc -DPBOX_LIBEXECDIR=\"$(LIBEXECDIR)\"
 CFLAGS  += -std=gnu11 $(WARN) $(HARDEN) $(OPT) $(PKG_CFLAGS)
-LDFLAGS += -Wl,-z,relro -Wl,-z,now $(SANLD)
+LDFLAGS += -Wl,-z,relro -Wl,-z,now -Wl,--as-needed $(SANLD)
 
 COMPONENTS := broker mounter initproc enterd pbox
 # Every .c of a component except main.c goes into build/lib<component>.a,
@@ -54,7 +54,7 @@ TESTLIB_OBJS := $(call objs,$(wildcard tests/lib/*.c))
 .SECONDEXPANSION:
 .SECONDARY:
 .PHONY: all check check-run unit integration fuzz bench install clean format ci demo
-all: $(BINS)
+all: $(BINS) $(BUILD)/libpbox.so $(BUILD)/pbox.pc
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -63,6 +63,26 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/libipc.a: $(IPC_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+# The public C API (include/pbox.h) as a shared library: every libipc
+# object (built -fPIC), exporting only the pbox_* symbols.
+$(BUILD)/libpbox.so: $(IPC_OBJS)
+	@mkdir -p $(dir $@)
+	printf '{ global: pbox_*; local: *; };\n' >$(BUILD)/libpbox.map
+	$(CC) -shared -Wl,-soname,libpbox.so.0 -Wl,--version-script=$(BUILD)/libpbox.map \
+	  -Wl,--no-undefined $(CFLAGS) $(LDFLAGS) -o $@ $(IPC_OBJS) $(PKG_LIBS)
+# pkg-config file for the installed library; rewritten only when PREFIX
+# (or the text) changes.
+$(BUILD)/pbox.pc: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
+	  'includedir=$${prefix}/include' '' 'Name: pbox' \
+	  'Description: run and enter pbox containers (boxes) from C' \
+	  'Version: 0.1' 'Requires.private: $(PKGS)' \
+	  'Libs: -L$${libdir} -lpbox' 'Cflags: -I$${includedir}' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+.PHONY: FORCE
+FORCE:
+
 $(BUILD)/lib%.a: $$(%_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
@@ -138,6 +158,10 @@ install: all
 	install -m 0755 $(filter-out $(BUILD)/pbox,$(BINS)) $(DESTDIR)$(LIBEXECDIR)/
 	install -d $(DESTDIR)$(PREFIX)/include
 	install -m 0644 include/pbox.h $(DESTDIR)$(PREFIX)/include/
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 0755 $(BUILD)/libpbox.so $(DESTDIR)$(PREFIX)/lib/libpbox.so.0
+	ln -sf libpbox.so.0 $(DESTDIR)$(PREFIX)/lib/libpbox.so
+	install -m 0644 $(BUILD)/pbox.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

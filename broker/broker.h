@@ -27,6 +27,16 @@ struct broker {
         int notify_fd; /* NOTIFY_SOCKET, connected while root */
         int mounter_sock;
         pid_t mounter_pid;
+        int enterd_sock; /* to the enterd front */
+        pid_t enterd_pid;
+        int64_t operator_gid; /* -1: root only */
+        char *audit_log;
+        bool ready;      /* init runs and the enter socket listens */
+        /* Device requests from enterd, forwarded to the mounter: the
+         * mounter's reply (by our id) goes back under enterd's id. */
+        struct {
+                uint32_t mounter_id, enterd_id;
+        } pending[8];
         int init_sock; /* to initproc until INIT runs */
         int stdio[3];  /* what init gets */
         struct relay_chan *chans[3];
@@ -49,7 +59,8 @@ struct broker {
 /* setup.c — the root phase. */
 int broker_open_state(struct broker *b);
 int broker_daemonize(struct broker *b);
-int broker_spawn_mounter(struct broker *b);
+/* pbox-mounter and pbox-enterd, each with its socket on fd 3. */
+int broker_spawn_helpers(struct broker *b);
 int broker_drop_privileges(struct broker *b);
 void broker_write_state(struct broker *b);
 

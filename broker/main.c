@@ -4,6 +4,8 @@
  * validates all configuration and drives the box by messages (SPEC §1). */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,15 +21,54 @@
 
 PBOX_SAN_DEFAULTS
 
+/* Closing the helpers' sockets makes them tear down what they made;
+ * waiting for them means nothing is left when `pbox start` returns. */
 static int fail(struct broker *b, int status)
 {
+        if (b->enterd_sock >= 0) {
+                close(b->enterd_sock);
+                b->enterd_sock = -1;
+        }
         if (b->mounter_sock >= 0) {
                 close(b->mounter_sock);
                 b->mounter_sock = -1;
         }
         if (b->mounter_pid > 0)
                 (void)waitpid(b->mounter_pid, NULL, 0);
+        if (b->enterd_pid > 0)
+                (void)waitpid(b->enterd_pid, NULL, 0);
         return status;
+}
+
+/* --operator-group and --audit-log, resolved before the loop (and its
+ * seccomp filter) starts. */
+static int resolve_enter_access(struct broker *b)
+{
+        const char *g = b->cfg.operator_group;
+
+        b->operator_gid = -1;
+        if (g) {
+                struct group *gr;
+                char *end;
+                unsigned long n;
+
+                errno = 0;
+                n = strtoul(g, &end, 10);
+                if (*g && !*end && errno == 0 && n < UINT32_MAX) {
+                        b->operator_gid = (int64_t)n;
+                } else if ((gr = getgrnam(g))) {
+                        b->operator_gid = gr->gr_gid;
+                } else {
+                        broker_report(b, 125, "--operator-group %s: unknown "
+                                      "group", g);
+                        return -ENOENT;
+                }
+        }
+        if (b->cfg.audit_log)
+                b->audit_log = strdup(b->cfg.audit_log);
+        else if (asprintf(&b->audit_log, "%s/_log/audit", b->cfg.data_dir) < 0)
+                b->audit_log = NULL;
+        return b->audit_log ? 0 : -ENOMEM;
 }
 
 /* What init's stdin/stdout/stderr are (SPEC §2): --detach: /dev/null and
@@ -78,6 +119,7 @@ int main(int argc, char **argv)
             .ready_fd = -1,
             .notify_fd = -1,
             .mounter_sock = -1,
+            .enterd_sock = -1,
             .init_sock = -1,
             .tty_master = -1,
         };
@@ -120,7 +162,7 @@ int main(int argc, char **argv)
                 broker_report(&b, 125, "detach: %s", strerror(-r));
                 return 125;
         }
-        if (broker_spawn_mounter(&b) < 0)
+        if (broker_spawn_helpers(&b) < 0)
                 return fail(&b, 125);
         if (broker_drop_privileges(&b) < 0)
                 return fail(&b, 125);
@@ -130,6 +172,8 @@ int main(int argc, char **argv)
                 broker_report(&b, 125, "%s", r < 0 ? err : "unexpected --help");
                 return fail(&b, 125);
         }
+        if (resolve_enter_access(&b) < 0)
+                return fail(&b, 125);
         broker_write_state(&b);
         r = setup_stdio(&b, inner, &ninner);
         if (r < 0) {

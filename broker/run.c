@@ -43,12 +43,13 @@ void broker_report(struct broker *b, int status, const char *fmt, ...)
         }
 }
 
-static void notify_ready(struct broker *b)
+/* Init runs and enterd listens: `--detach` returns, systemd hears READY. */
+static void box_ready(struct broker *b)
 {
         static const char ready[] = "READY=1";
 
+        b->ready = true;
         b->state = BOX_RUNNING;
-        b->init_started = true;
         broker_write_state(b);
         if (b->notify_fd >= 0) {
                 (void)send(b->notify_fd, ready, sizeof(ready) - 1,
@@ -57,6 +58,30 @@ static void notify_ready(struct broker *b)
                 b->notify_fd = -1;
         }
         broker_report(b, 0, NULL);
+}
+
+static void send_enterd(struct broker *b, void *msg)
+{
+        if (b->enterd_sock >= 0)
+                (void)ipc_send(b->enterd_sock, msg);
+}
+
+/* INIT runs: enterd may now open the box to operators. */
+static void init_running(struct broker *b)
+{
+        struct ipc_enterd_config c = {
+            .hdr.type = IPC_ENTERD_CONFIG,
+            .hdr.id = ++b->next_id,
+            .name = b->cfg.name,
+            .init_pid = (uint64_t)b->init_pid,
+            .caps = b->cfg.caps,
+            .no_new_privs = b->cfg.no_new_privs,
+            .operator_gid = b->operator_gid,
+            .audit_log = b->audit_log,
+        };
+
+        b->init_started = true;
+        send_enterd(b, &c);
 }
 
 static void add_chan(struct broker *b, int in, int out, bool close_out)
@@ -92,7 +117,7 @@ static void on_init_sock(struct broker *b)
                 close(b->init_sock);
                 b->init_sock = -1;
                 if (!b->init_started && !b->exited && r == -ECONNRESET)
-                        notify_ready(b);
+                        init_running(b);
                 return;
         }
         h = msg;
@@ -114,7 +139,7 @@ static void on_init_sock(struct broker *b)
                 add_chan(b, 0, b->tty_master, false);
                 add_chan(b, b->tty_master, 1, false);
         } else if (h->type == IPC_INIT_STARTED) {
-                notify_ready(b);
+                init_running(b);
         }
 }
 
@@ -149,6 +174,16 @@ static void on_mounter_sock(struct broker *b)
         } else if (((struct ipc_hdr *)msg)->type == IPC_REPLY) {
                 struct ipc_reply *rep = msg;
 
+                /* The answer to a device request of enterd goes back. */
+                for (size_t i = 0; i < ELEMENTSOF(b->pending); i++) {
+                        if (!b->pending[i].mounter_id ||
+                            b->pending[i].mounter_id != rep->hdr.id)
+                                continue;
+                        rep->hdr.id = b->pending[i].enterd_id;
+                        b->pending[i].mounter_id = 0;
+                        send_enterd(b, rep);
+                        return;
+                }
                 if (rep->err < 0)
                         fprintf(stderr, "pbox: start: mounter: %s\n", rep->msg);
         }
@@ -180,6 +215,76 @@ static void begin_stop(struct broker *b, int tfd, unsigned timeout)
         if (timeout == 0)
                 its.it_value.tv_nsec = 1;
         (void)timerfd_settime(tfd, 0, &its, NULL);
+}
+
+/* A device request from an operator, validated by enterd's front and by
+ * the schema, goes to the mounter under a new id. */
+static void forward_device(struct broker *b, void *msg)
+{
+        struct ipc_hdr *h = msg;
+        uint32_t eid = h->id;
+
+        for (size_t i = 0; i < ELEMENTSOF(b->pending); i++) {
+                if (b->pending[i].mounter_id)
+                        continue;
+                send_mounter(b, msg);
+                b->pending[i].mounter_id = h->id;
+                b->pending[i].enterd_id = eid;
+                return;
+        }
+        (void)ipc_send_reply(b->enterd_sock, eid, -EBUSY,
+                             "too many device requests at once");
+}
+
+static void on_enterd_sock(struct broker *b, int tfd)
+{
+        _cleanup_msg_ void *msg = NULL;
+        struct ipc_hdr *h;
+        int r;
+
+        r = ipc_recv(b->enterd_sock, IPC_ROLE_ENTERD, &msg);
+        if (r < 0) {
+                /* enterd is gone: a box nobody can enter or stop is taken
+                 * down (SPEC §5). */
+                close(b->enterd_sock);
+                b->enterd_sock = -1;
+                if (!b->exited) {
+                        struct ipc_mnt_kill k = {.hdr.type = IPC_MNT_KILL};
+
+                        if (!b->ready)
+                                broker_report(b, 125, "enterd exited: %s",
+                                              strerror(-r));
+                        else
+                                fprintf(stderr, "pbox: start: enterd exited; "
+                                                "stopping the box\n");
+                        b->state = BOX_STOPPING;
+                        send_mounter(b, &k);
+                }
+                return;
+        }
+        h = msg;
+        if (h->type == IPC_REPLY) {
+                struct ipc_reply *rep = msg;
+
+                if (rep->err < 0) {
+                        struct ipc_mnt_kill k = {.hdr.type = IPC_MNT_KILL};
+
+                        broker_report(b, 125, "enter socket: %s", rep->msg);
+                        send_mounter(b, &k);
+                } else if (!b->ready && !b->exited) {
+                        box_ready(b);
+                }
+        } else if (h->type == IPC_OP_STOP) {
+                int64_t t = ((struct ipc_op_stop *)msg)->timeout;
+
+                begin_stop(b, tfd, t < 0 ? b->cfg.stop_timeout : (unsigned)t);
+        } else if (h->type == IPC_MNT_DEVICE ||
+                   h->type == IPC_MNT_DEVICE_REMOVE) {
+                forward_device(b, msg);
+        } else {
+                fprintf(stderr, "pbox: start: enterd sent message %u\n",
+                        h->type);
+        }
 }
 
 static void on_signal(struct broker *b, int sfd, int tfd)
@@ -225,13 +330,14 @@ int broker_run(struct broker *b)
         if (sfd < 0 || tfd < 0)
                 return 125;
         while (b->mounter_sock >= 0) {
-                struct pollfd p[4 + ELEMENTSOF(b->chans)];
-                size_t n = 4;
+                struct pollfd p[5 + ELEMENTSOF(b->chans)];
+                size_t n = 5;
 
                 p[0] = (struct pollfd){.fd = b->mounter_sock, .events = POLLIN};
                 p[1] = (struct pollfd){.fd = b->init_sock, .events = POLLIN};
                 p[2] = (struct pollfd){.fd = sfd, .events = POLLIN};
                 p[3] = (struct pollfd){.fd = tfd, .events = POLLIN};
+                p[4] = (struct pollfd){.fd = b->enterd_sock, .events = POLLIN};
                 for (size_t i = 0; i < b->nchans; i++)
                         relay_chan_pollfd(b->chans[i], &p[n++]);
                 if (poll(p, n, -1) < 0) {
@@ -240,7 +346,7 @@ int broker_run(struct broker *b)
                         break;
                 }
                 for (size_t i = 0; i < b->nchans; i++)
-                        (void)relay_chan_step(b->chans[i], &p[4 + i]);
+                        (void)relay_chan_step(b->chans[i], &p[5 + i]);
                 if (p[2].revents & POLLIN)
                         on_signal(b, sfd, tfd);
                 if (p[3].revents & POLLIN) {
@@ -252,6 +358,8 @@ int broker_run(struct broker *b)
                 }
                 if (b->init_sock >= 0 && p[1].revents)
                         on_init_sock(b);
+                if (b->enterd_sock >= 0 && p[4].revents)
+                        on_enterd_sock(b, tfd);
                 if (p[0].revents)
                         on_mounter_sock(b);
         }
@@ -260,8 +368,15 @@ int broker_run(struct broker *b)
                 if (b->chans[i]->in != 0)
                         relay_chan_drain(b->chans[i]);
         restore_tty(b);
+        /* The box is gone: enterd closes its socket and its processes. */
+        if (b->enterd_sock >= 0) {
+                close(b->enterd_sock);
+                b->enterd_sock = -1;
+        }
         if (b->mounter_pid > 0)
                 (void)waitpid(b->mounter_pid, NULL, 0);
+        if (b->enterd_pid > 0)
+                (void)waitpid(b->enterd_pid, NULL, 0);
         if (!b->init_started)
                 broker_report(b, b->exit_status ? b->exit_status : 125,
                               "the box ended before it was ready");

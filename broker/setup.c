@@ -196,16 +196,20 @@ int broker_daemonize(struct broker *b)
         return 0;
 }
 
-int broker_spawn_mounter(struct broker *b)
+/* Fork and exec a privileged helper with its broker socket on fd 3,
+ * stdin/stdout on /dev/null, our stderr, no environment. Runs as root,
+ * before the broker drops: argv is trusted by the helper. */
+static int spawn_helper(struct broker *b, const char *prog, char *const argv[],
+                        int *ret_sock, pid_t *ret_pid)
 {
         char path[4096];
         int sv[2];
         pid_t pid;
         int r;
 
-        r = proc_helper_path("pbox-mounter", path, sizeof(path));
+        r = proc_helper_path(prog, path, sizeof(path));
         if (r < 0) {
-                broker_report(b, 125, "find pbox-mounter: %s", strerror(-r));
+                broker_report(b, 125, "find %s: %s", prog, strerror(-r));
                 return r;
         }
         r = ipc_socketpair(sv);
@@ -219,8 +223,6 @@ int broker_spawn_mounter(struct broker *b)
                 return r;
         }
         if (pid == 0) {
-                char *argv[] = {"pbox-mounter", b->early.name,
-                                b->early.data_dir, NULL};
                 char *envp[] = {NULL};
                 int null = open("/dev/null", O_RDWR | O_CLOEXEC);
                 sigset_t none;
@@ -236,9 +238,25 @@ int broker_spawn_mounter(struct broker *b)
                 _exit(125);
         }
         close(sv[1]);
-        b->mounter_sock = sv[0];
-        b->mounter_pid = pid;
+        *ret_sock = sv[0];
+        *ret_pid = pid;
         return 0;
+}
+
+int broker_spawn_helpers(struct broker *b)
+{
+        char *margv[] = {"pbox-mounter", b->early.name, b->early.data_dir,
+                         NULL};
+        char *eargv[] = {"pbox-enterd", b->early.name, b->early.data_dir,
+                         b->early.broker_user, NULL};
+        int r;
+
+        r = spawn_helper(b, "pbox-mounter", margv, &b->mounter_sock,
+                         &b->mounter_pid);
+        if (r < 0)
+                return r;
+        return spawn_helper(b, "pbox-enterd", eargv, &b->enterd_sock,
+                            &b->enterd_pid);
 }
 
 /* For good: no way back to root, no capabilities, no_new_privs, not
@@ -304,12 +322,13 @@ void broker_write_state(struct broker *b)
         n = snprintf(buf, sizeof(buf),
                      "name=%s\nstate=%s\ninit_pid=%d\nstarted=%lld\n"
                      "cgroup=%s\nbroker=%d\nmounter=%d\ninitproc=%d\n"
-                     "minimal_init=%d\nstop_timeout=%u\n",
+                     "enterd=%d\nminimal_init=%d\nstop_timeout=%u\n",
                      b->early.name, state_name(b->state), (int)b->init_pid,
                      (long long)b->started, b->cgroup ? b->cgroup : "",
                      (int)getpid(), (int)b->mounter_pid,
                      b->cfg.minimal_init ? (int)b->init_pid : 0,
-                     b->cfg.minimal_init ? 1 : 0, b->cfg.stop_timeout);
+                     (int)b->enterd_pid, b->cfg.minimal_init ? 1 : 0,
+                     b->cfg.stop_timeout);
         if (n < 0 || (size_t)n >= sizeof(buf))
                 return;
         if (pwrite(b->state_fd, buf, (size_t)n, 0) == n)

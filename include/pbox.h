@@ -202,6 +202,102 @@ int pbox_user_resolve(const char *spec, const char *passwd, size_t passwd_len,
                       struct pbox_user *ret, char err[PBOX_ERR_LEN]);
 void pbox_user_free(struct pbox_user *u);
 
+/* ==== Part 2: boxes and enter (Planet's Box, Enter, CombinedOutput) ====
+ *
+ * Implemented in libipc/api_*.c. pbox_enter and pbox_combined_output are
+ * clients of a running box's enter socket DATA_DIR/NAME/enter.sock
+ * (served by pbox-enterd; root or a member of the box's
+ * --operator-group). pbox_start runs the broker as a child of the
+ * calling process. Same conventions as part 1: 0 or -errno, err holds
+ * one line on failure, ret_* written only on success. The configs are
+ * read, never kept or freed: they stay owned by the caller. */
+
+/* What to run in a box (Planet's EnterConfig + ProcessConfig). */
+struct pbox_enter_config {
+        const char *name;                /* NULL: "default" */
+        const char *data_dir;            /* NULL: "/run/pbox" */
+        char *const *args;               /* NULL-terminated, at least CMD */
+        const char *user;                /* NULL: root (name, uid or uid:gid) */
+        const struct pbox_env_vars *env; /* NULL: none; sent in order */
+        const char *workdir;             /* NULL: "/" */
+        const char *label; /* SELinux process label; NULL: computed */
+        bool tty;          /* a terminal allocated inside the box */
+        bool interactive;  /* keep stdin (implied by tty); else /dev/null */
+        /* -1: the caller's 0/1/2 (0 is fd 0: set all three). Without tty they
+         * are passed into the box as they are, except a terminal, which is
+         * relayed through a pipe (a host terminal never enters the box). With
+         * tty the terminal's input is read from stdin_fd (raw mode while it
+         * runs, if it is a terminal) and its output written to stdout_fd. */
+        int stdin_fd, stdout_fd, stderr_fd;
+};
+
+/* Run c->args in the running box and wait for it (Planet's Enter).
+ * While it runs, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and
+ * SIGWINCH sent to the calling process are blocked and forwarded to the
+ * process in the box (with tty, SIGWINCH resizes its terminal instead);
+ * SIGPIPE is blocked too. The caller's signal mask and terminal mode are
+ * restored before it returns. In a threaded program, block these signals
+ * in every other thread. Returns as soon as the process has exited, even
+ * if something it started still holds its output open.
+ *
+ * 0 with *ret_status = the exit code, 128+N when killed by signal N, or,
+ * when it never ran, 127 (not found), 126 (not executable) or 125
+ * (refused: bad user, workdir, ...) with err holding the box's reason
+ * (err is "" when the process ran). -ENOTCONN when the box cannot be
+ * reached: err is `cannot connect to box NAME at PATH: REASON` (Planet's
+ * ErrConnect). -EINVAL for a bad config; -ECONNRESET when the box closed
+ * the connection before the process exited; other -errno otherwise. */
+int pbox_enter(const struct pbox_enter_config *c, int *ret_status,
+               char err[PBOX_ERR_LEN]);
+
+/* pbox_enter with stdin /dev/null and stdout and stderr merged into one
+ * buffer (Planet's CombinedOutput). c->tty, c->interactive and the fds
+ * of c are ignored. *ret_out (NUL-terminated, *ret_len bytes before the
+ * NUL, may hold NULs) is owned by the caller: free(). Same returns as
+ * pbox_enter; the output is returned whatever the exit status. */
+int pbox_combined_output(const struct pbox_enter_config *c, char **ret_out,
+                         size_t *ret_len, int *ret_status,
+                         char err[PBOX_ERR_LEN]);
+
+/* A box started by this process (Planet's Box): owns the broker child. */
+struct pbox_box;
+
+/* How to start a box (Planet's Config). The options are those of
+ * `pbox start` and are validated by the same parser. */
+struct pbox_config {
+        const char *name;     /* NULL: "default" */
+        const char *data_dir; /* NULL: "/run/pbox" */
+        const char *rootfs;   /* required */
+        /* Any further `pbox start` options, NULL-terminated, e.g.
+         * {"--volume", "/a:/b", "--env", "A=1", NULL}; NULL: none.
+         * --detach is refused. */
+        char *const *extra_args;
+        char *const *init_args; /* INIT and its arguments; NULL: /sbin/init */
+};
+
+/* Start a box: runs `pbox-broker start ...` as a child in the foreground
+ * (needs root), and returns once it reports ready (READY=1 on a private
+ * notify socket). Init's stdin is /dev/null and its stdout the caller's;
+ * the broker's and init's stderr are copied to the caller's stderr.
+ * 0 with *ret (free with pbox_close). -EINVAL for bad options (err from
+ * the parser). If the broker exits before the box is ready: -ENOENT (it
+ * exited 127: INIT not found), -EACCES (126: INIT not executable),
+ * -ECHILD (any other status), with err `pbox-broker exited with status
+ * N: LAST LINE OF ITS STDERR`. */
+int pbox_start(const struct pbox_config *c, struct pbox_box **ret,
+               char err[PBOX_ERR_LEN]);
+
+/* Wait until the box ends; *ret_status is init's exit status (128+N when
+ * killed by signal N), the broker's own. Again after it ended: the same
+ * status. */
+int pbox_wait(struct pbox_box *b, int *ret_status);
+
+/* Stop the box if it still runs (SIGTERM to the broker: the box's stop
+ * signal, then a kill after its --stop-timeout), wait for it, and free
+ * b (Planet's Close). NULL is fine; a box that already ended is simply
+ * freed. Returns 0 or -errno; b is freed either way. */
+int pbox_close(struct pbox_box *b);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,7 @@
 /* initproc.h — the steps of pbox-initproc (the box's PID 1 before INIT),
  * shared by its exec mode and its --init mode. Runs inside the box, after
- * pivot_root, as root with the bounding set the mounter left.
+ * pivot_root, as root with the bounding set the mounter left. The steps
+ * are libipc/boxproc.h, shared with the processes enterd starts.
  * Return convention: 0 or -errno; errmsg gets the reason. */
 #ifndef PBOX_INITPROC_H
 #define PBOX_INITPROC_H

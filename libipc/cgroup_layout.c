@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -569,6 +570,19 @@ const struct cg_hier *cg_layout_v2(const struct cg_layout *l)
                 if (l->v[i].v2)
                         return &l->v[i];
         return NULL;
+}
+
+int cg_box_dir(const struct cg_hier *h, const char *name, char **ret)
+{
+        char *dir;
+
+        if (!h || !name || !*name || strchr(name, '/') || !ret)
+                return -EINVAL;
+        if (asprintf(&dir, "%s%s/pbox-%s", h->mountpoint,
+                     strcmp(h->own, "/") == 0 ? "" : h->own, name) < 0)
+                return -ENOMEM;
+        *ret = dir;
+        return 0;
 }
 
 int cg_mountinfo_fstype(const char *mountinfo, const char *path,

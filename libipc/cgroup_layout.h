@@ -46,6 +46,11 @@ const struct cg_hier *cg_layout_find(const struct cg_layout *l,
 /* The cgroup2 hierarchy of the layout, NULL if none. */
 const struct cg_hier *cg_layout_v2(const struct cg_layout *l);
 
+/* The box's cgroup directory on hierarchy h: <mountpoint><own>/pbox-NAME
+ * (where the mounter creates it, beneath the cgroup it runs in; enterd's
+ * spawner runs in the same one). Caller frees *ret. */
+int cg_box_dir(const struct cg_hier *h, const char *name, char **ret);
+
 /* Helpers over raw text, shared by the mounter and `pbox check`. */
 /* Read a whole (small, < 4 MiB) file into a NUL-terminated heap string. */
 int cg_read_text(const char *path, char **ret);

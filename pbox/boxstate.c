@@ -1,5 +1,6 @@
 /* boxstate.c — the pbox command reads a box's state file and lock, and
  * each component's live privileges from /proc/PID/status (SPEC §2). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -69,6 +70,37 @@ static void comp_add(struct box_state *s, const char *name, pid_t pid,
                 c->seccomp = atoi(buf);
 }
 
+/* enterd's spawner is the child of the enterd front named pbox-enterd-sp
+ * (enterd/main.c); it is not in the state file. */
+static pid_t find_spawner(pid_t enterd)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+
+        if (enterd <= 0 || !(d = opendir("/proc")))
+                return 0;
+        while ((de = readdir(d))) {
+                char path[300], buf[512];
+                _cleanup_fclose_ FILE *f = NULL;
+                char *rp;
+                int ppid;
+
+                if (de->d_name[0] < '1' || de->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+                f = fopen(path, "re");
+                if (!f || !fgets(buf, sizeof(buf), f))
+                        continue;
+                /* pid (comm) state ppid ...: comm may hold spaces. */
+                rp = strrchr(buf, ')');
+                if (!rp || sscanf(rp + 1, " %*c %d", &ppid) != 1 ||
+                    ppid != enterd || !strstr(buf, "(pbox-enterd-sp)"))
+                        continue;
+                return (pid_t)atoi(de->d_name);
+        }
+        return 0;
+}
+
 int box_state_read(const char *data_dir, const char *name,
                    struct box_state *ret)
 {
@@ -119,7 +151,9 @@ int box_state_read(const char *data_dir, const char *name,
         comp_add(&s, "mounter", mounter, "pbox-mounter");
         comp_add(&s, "initproc", initproc, "pbox-initproc");
         comp_add(&s, "enterd", enterd, "pbox-enterd");
-        comp_add(&s, "enterd-spawner", spawner, NULL);
+        if (!spawner)
+                spawner = find_spawner(enterd);
+        comp_add(&s, "enterd-spawner", spawner, "pbox-enterd-sp");
         *ret = s;
         return 0;
 }

@@ -1,5 +1,6 @@
 /* cmd_status.c — `pbox status`, `pbox list` and `pbox stop`, read from the
- * box's state directory (SPEC §2). */
+ * box's state directory (SPEC §2); `pbox stop` by an operator who cannot
+ * read it goes through the box's enter socket (OP_STOP). */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -8,9 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api_client.h"
 #include "boxstate.h"
 #include "cleanup.h"
 #include "cmds.h"
+#include "ipc.h"
 
 int cmd_status(const struct cmd_config *c)
 {
@@ -67,6 +70,52 @@ int cmd_list(const struct cmd_config *c)
         return 0;
 }
 
+/* An operator who cannot read the box's state (nor signal its broker)
+ * asks enterd instead: OP_STOP, then the connection stays open until the
+ * box is gone. */
+static int stop_via_socket(const struct cmd_config *c)
+{
+        _cleanup_close_ int sock = -EBADF;
+        struct ipc_op_stop m = {
+            .hdr = {.type = IPC_OP_STOP, .id = 1},
+            .timeout = c->has_timeout ? (int64_t)c->timeout : -1,
+        };
+        char err[PBOX_ERR_LEN] = "";
+        int r;
+
+        for (int i = 0; i < IPC_MAX_FDS; i++)
+                m.hdr.fds[i] = -EBADF;
+        r = api_connect(c->data_dir, c->name, &sock, err);
+        if (r == 0) {
+                r = ipc_send(sock, &m);
+                if (r < 0)
+                        snprintf(err, sizeof(err), "%s", strerror(-r));
+        }
+        /* The box's own timeout is not known here: allow the longest. */
+        if (r == 0)
+                r = api_wait_closed(
+                    sock,
+                    ((c->has_timeout ? (int)c->timeout : 86400) + 30) * 1000,
+                    err);
+        if (r < 0) {
+                fprintf(stderr, "pbox: stop: %s\n",
+                        err[0] ? err : strerror(-r));
+                return 125;
+        }
+        return 0;
+}
+
+/* The state is ours to read (root): the broker is signalled directly. */
+static bool state_readable(const struct cmd_config *c)
+{
+        char path[4096];
+
+        if (geteuid() != 0)
+                return false;
+        snprintf(path, sizeof(path), "%s/%s/state", c->data_dir, c->name);
+        return access(path, R_OK) == 0 || errno == ENOENT;
+}
+
 /* Ask the broker to stop (SIGTERM carrying the timeout + 1, so 0 means
  * "the box's own"), then wait until its lock is released: by then the
  * mounter has removed mounts, cgroups, socket and state. */
@@ -79,6 +128,8 @@ int cmd_stop(const struct cmd_config *c)
         pid_t broker = 0;
         int r;
 
+        if (!state_readable(c))
+                return stop_via_socket(c);
         r = box_state_read(c->data_dir, c->name, &s);
         if (r < 0) {
                 fprintf(stderr, "pbox: stop: box %s: %s\n", c->name,

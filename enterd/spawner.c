@@ -1,0 +1,698 @@
+/* spawner.c — pbox-enterd's spawner (docs/enter.md): the privileged half
+ * of enterd, forked by it as root. It drops to the capabilities below,
+ * takes SPAWN_* requests from the front only, starts processes inside the
+ * box (spawn_child.c), reports their terminal, start and exit, delivers
+ * signals to them, and kills them all when the front goes away. */
+#include <cap-ng.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup_layout.h"
+#include "cleanup.h"
+#include "pbox.h"
+#include "proc.h"
+#include "spawner.h"
+
+/* What the spawner and the processes it prepares need, and nothing else
+ * (docs/security.md). The bounding set stays whole: an entered root
+ * process gets the box's set, which must be a subset of it. */
+static const int spawner_caps[] = {
+    CAP_SYS_ADMIN,    /* setns into the box's namespaces */
+    CAP_SYS_CHROOT,   /* setns into its mount namespace */
+    CAP_SETUID,       /* become the box user */
+    CAP_SETGID,       /* its gid and groups */
+    CAP_SETPCAP,      /* shrink the bounding set to the box's */
+    CAP_KILL,         /* signal entered processes of any uid */
+    CAP_CHOWN,        /* the socket's group; the pty to its user */
+    CAP_DAC_OVERRIDE, /* the box's files and cgroups, whoever owns them */
+    CAP_SYS_PTRACE,   /* setns via init's pidfd is a ptrace-read check,
+                         and init holds capabilities we do not */
+};
+
+struct sproc {
+        uint64_t conn;
+        pid_t pid;
+        int pidfd;
+        int err_fd;   /* until exec or failure is known */
+        int tty_fd;   /* until the master arrived */
+        int timer_fd; /* after HANGUP: SIGKILL when it fires */
+        bool reported; /* STARTED or EXIT{err} sent */
+        bool failed;   /* it never ran; its EXIT was sent */
+};
+
+struct spawner {
+        int sock;
+        const char *sock_path, *box_dir;
+        struct spawn_box box;
+        bool configured;
+        struct sproc *procs;
+        size_t n;
+};
+
+static void fail_log(const char *what, int r)
+{
+        fprintf(stderr, "pbox-enterd-sp: %s: %s\n", what, strerror(-r));
+}
+
+static int sig_send(int pidfd, int sig)
+{
+        if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+/* ---- SPAWN_CONFIG ------------------------------------------------------ */
+
+/* Absolute, without a ".." component. */
+static bool abs_path_ok(const char *p)
+{
+        if (p[0] != '/')
+                return false;
+        for (const char *c = p; (c = strstr(c, "..")); c += 2)
+                if (c[-1] == '/' && (c[2] == '/' || c[2] == '\0'))
+                        return false;
+        return true;
+}
+
+/* Whether pid is one of the lines of a cgroup.procs text. */
+static bool pid_listed(const char *text, pid_t pid)
+{
+        const char *l = text;
+
+        while (l && *l) {
+                if (atoi(l) == (int)pid)
+                        return true;
+                l = strchr(l, '\n');
+                if (l)
+                        l++;
+        }
+        return false;
+}
+
+/* cgroup.procs of pbox-NAME/enter on every hierarchy that has it (the
+ * mounter skips read-only ones); init must be in pbox-NAME itself. */
+static int config_cgroups(struct spawner *s, pid_t init, char *errmsg,
+                          size_t errlen)
+{
+        _cleanup_(cg_layout_free) struct cg_layout l = {0};
+        bool init_seen = false;
+        size_t n = 0;
+        int r;
+
+        r = cg_layout_read(&l);
+        if (r < 0) {
+                snprintf(errmsg, errlen, "read cgroups: %s", strerror(-r));
+                return r;
+        }
+        s->box.enter_procs = calloc(l.n + 1, sizeof(char *));
+        if (!s->box.enter_procs)
+                return -ENOMEM;
+        for (size_t i = 0; i < l.n; i++) {
+                _cleanup_free_ char *dir = NULL, *procs = NULL, *text = NULL;
+
+                r = cg_box_dir(&l.v[i], s->box.name, &dir);
+                if (r < 0)
+                        return r;
+                if (asprintf(&procs, "%s/enter/cgroup.procs", dir) < 0)
+                        return -ENOMEM;
+                if (access(procs, W_OK) < 0)
+                        continue;
+                s->box.enter_procs[n++] = TAKE_PTR(procs);
+                if (!init_seen && asprintf(&procs, "%s/cgroup.procs", dir) >= 0 &&
+                    cg_read_text(procs, &text) >= 0)
+                        init_seen = pid_listed(text, init);
+        }
+        if (n == 0) {
+                snprintf(errmsg, errlen, "box %s has no enter cgroup",
+                         s->box.name);
+                return -ENOENT;
+        }
+        if (!init_seen) {
+                snprintf(errmsg, errlen, "pid %d is not the init of box %s",
+                         (int)init, s->box.name);
+                return -ESRCH;
+        }
+        return 0;
+}
+
+/* The pid must be PID 1 of its own namespace, alive, held by a pidfd. */
+static int config_init(struct spawner *s, pid_t init, char *errmsg,
+                       size_t errlen)
+{
+        char nspid[128];
+        const char *last;
+        int r;
+
+        s->box.init_pidfd = (int)syscall(SYS_pidfd_open, init, 0);
+        if (s->box.init_pidfd < 0) {
+                r = -errno;
+                snprintf(errmsg, errlen, "init %d: %s", (int)init,
+                         strerror(-r));
+                return r;
+        }
+        r = proc_status_field(init, "NSpid", nspid, sizeof(nspid));
+        last = r >= 0 ? strrchr(nspid, '\t') : NULL;
+        if (r < 0 || !last || strcmp(last + 1, "1") != 0) {
+                snprintf(errmsg, errlen, "pid %d is not a box's PID 1",
+                         (int)init);
+                return -ESRCH;
+        }
+        r = config_cgroups(s, init, errmsg, errlen);
+        if (r < 0)
+                return r;
+        /* Checked after the pidfd was taken: it is the process we saw. */
+        r = sig_send(s->box.init_pidfd, 0);
+        if (r < 0) {
+                snprintf(errmsg, errlen, "init %d is gone", (int)init);
+                return r;
+        }
+        s->box.ns_flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+                          CLONE_NEWPID | CLONE_NEWNET;
+        if (access("/proc/self/ns/cgroup", F_OK) == 0)
+                s->box.ns_flags |= CLONE_NEWCGROUP;
+        return 0;
+}
+
+/* root:GROUP 0660 in a root:GROUP 0710 directory, else 0600 and 0700. The
+ * directory is root's and was made by enterd as root: nothing can swap
+ * the socket for a link between the lstat and the change. */
+static int config_perms(const char *sock_path, const char *box_dir,
+                        int64_t gid, char *errmsg, size_t errlen)
+{
+        struct stat st;
+
+        if (lstat(sock_path, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+            lstat(box_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                snprintf(errmsg, errlen, "%s is not a socket in a directory",
+                         sock_path);
+                return -ENOTSOCK;
+        }
+        if (gid >= 0 && (lchown(sock_path, 0, (gid_t)gid) < 0 ||
+                         lchown(box_dir, 0, (gid_t)gid) < 0))
+                goto fail;
+        if (chmod(sock_path, gid >= 0 ? 0660 : 0600) < 0 ||
+            chmod(box_dir, gid >= 0 ? 0710 : 0700) < 0)
+                goto fail;
+        return 0;
+fail:
+        snprintf(errmsg, errlen, "socket permissions: %s", strerror(errno));
+        return -errno;
+}
+
+static int config_audit(const char *path, int *ret, char *errmsg,
+                        size_t errlen)
+{
+        _cleanup_free_ char *dir = strdup(path);
+        char *slash;
+        int fd, r;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (slash && slash != dir) {
+                *slash = '\0';
+                if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                        goto fail;
+        }
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+                            O_NOCTTY | O_NONBLOCK,
+                  0640);
+        if (fd < 0)
+                goto fail;
+        *ret = fd;
+        return 0;
+fail:
+        r = -errno;
+        snprintf(errmsg, errlen, "audit log %s: %s", path, strerror(-r));
+        return r;
+}
+
+/* Why safe: SPAWN_CONFIG is accepted once, first, before the front has
+ * read a byte from any client, so it carries what the broker told the
+ * front. Still, the name must be the one of box_dir (given by root), the
+ * pid must be PID 1 of a namespace and in that box's cgroup, and the paths
+ * absolute without "..". */
+static int spawner_handle_config(struct spawner *s, void *msg, char *errmsg,
+                                 size_t errlen)
+{
+        struct ipc_spawn_config *c = msg;
+        struct ipc_spawn_ready ready = {.hdr.type = IPC_SPAWN_READY,
+                                        .hdr.nfds = 1};
+        _cleanup_close_ int audit = -EBADF;
+        const char *base = strrchr(s->box_dir, '/');
+        char err[PBOX_ERR_LEN];
+        int r;
+
+        if (!base || strcmp(base + 1, c->name) != 0 ||
+            pbox_name_check(c->name, "/", err) < 0 ||
+            !abs_path_ok(c->audit_log)) {
+                snprintf(errmsg, errlen, "bad box name or audit log path");
+                return -EINVAL;
+        }
+        s->box.name = strdup(c->name);
+        if (!s->box.name)
+                return -ENOMEM;
+        s->box.caps = c->caps;
+        s->box.no_new_privs = c->no_new_privs;
+        r = config_init(s, (pid_t)c->init_pid, errmsg, errlen);
+        if (r >= 0)
+                r = config_perms(s->sock_path, s->box_dir, c->operator_gid,
+                                 errmsg, errlen);
+        if (r >= 0)
+                r = config_audit(c->audit_log, &audit, errmsg, errlen);
+        if (r < 0)
+                return r;
+        s->configured = true;
+        ready.hdr.fds[0] = audit;
+        return ipc_send(s->sock, &ready);
+}
+
+/* ---- the processes ----------------------------------------------------- */
+
+static struct sproc *proc_find(struct spawner *s, uint64_t conn)
+{
+        for (size_t i = 0; i < s->n; i++)
+                if (s->procs[i].conn == conn)
+                        return &s->procs[i];
+        return NULL;
+}
+
+static void proc_close(struct sproc *p)
+{
+        int *fds[] = {&p->pidfd, &p->err_fd, &p->tty_fd, &p->timer_fd};
+
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                if (*fds[i] >= 0)
+                        close(TAKE_FD(*fds[i]));
+}
+
+static void proc_remove(struct spawner *s, struct sproc *p)
+{
+        proc_close(p);
+        *p = s->procs[--s->n];
+}
+
+static int send_exit(struct spawner *s, uint64_t conn, int status, int err,
+                     const char *msg)
+{
+        struct ipc_spawn_exit e = {.hdr.type = IPC_SPAWN_EXIT,
+                                   .conn = conn,
+                                   .status = (uint64_t)status,
+                                   .err = err,
+                                   .msg = (char *)(msg ? msg : "")};
+
+        return ipc_send(s->sock, &e);
+}
+
+/* The pty master, sent by the box process before it execs. */
+static int proc_tty(struct spawner *s, struct sproc *p)
+{
+        struct ipc_spawn_tty t = {.hdr.type = IPC_SPAWN_TTY,
+                                  .hdr.nfds = 1,
+                                  .conn = p->conn};
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } u;
+        char byte;
+        struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+        struct msghdr mh = {.msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = u.buf,
+                            .msg_controllen = sizeof(u.buf)};
+        struct cmsghdr *c;
+        _cleanup_close_ int master = -EBADF;
+        ssize_t n;
+
+        n = recvmsg(p->tty_fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return 0;
+        close(TAKE_FD(p->tty_fd));
+        c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+        if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+            c->cmsg_len != CMSG_LEN(sizeof(int)) || (mh.msg_flags & MSG_CTRUNC))
+                return 0; /* it died first: its exit says so */
+        memcpy(&master, CMSG_DATA(c), sizeof(int));
+        t.hdr.fds[0] = master;
+        return ipc_send(s->sock, &t);
+}
+
+/* err_fd readable: EOF = exec succeeded (or it died before); data = why it
+ * never ran. */
+static int proc_started(struct spawner *s, struct sproc *p)
+{
+        struct spawn_fail f = {0};
+        struct ipc_spawn_started st = {.hdr.type = IPC_SPAWN_STARTED,
+                                       .conn = p->conn,
+                                       .pid = (uint64_t)p->pid};
+        ssize_t n;
+        int r;
+
+        n = read(p->err_fd, &f, sizeof(f));
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return 0;
+        close(TAKE_FD(p->err_fd));
+        p->reported = true;
+        if (n >= (ssize_t)sizeof(int32_t) && f.err < 0) {
+                f.msg[sizeof(f.msg) - 1] = '\0';
+                p->failed = true;
+                return send_exit(s, p->conn, proc_exec_status(f.err), f.err,
+                                 f.msg);
+        }
+        if (p->tty_fd >= 0) {
+                r = proc_tty(s, p);
+                if (r < 0)
+                        return r;
+        }
+        return ipc_send(s->sock, &st);
+}
+
+/* pidfd readable: reap, report. */
+static int proc_exited(struct spawner *s, struct sproc *p)
+{
+        siginfo_t si = {0};
+        int status, r;
+
+        if (waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | WNOHANG) < 0)
+                return errno == EINTR ? 0 : -errno;
+        if (si.si_pid == 0)
+                return 0;
+        if (!p->reported) {
+                /* Its pipe holds the last word: drain it first. */
+                (void)proc_fd_nonblock(p->err_fd, true);
+                r = proc_started(s, p);
+                if (r < 0)
+                        return r;
+        }
+        status = si.si_code == CLD_EXITED ? si.si_status & 0xff
+                                          : 128 + si.si_status;
+        r = p->failed ? 0 : send_exit(s, p->conn, status, 0, NULL);
+        proc_remove(s, p);
+        return r;
+}
+
+/* Why safe: the front validated the request (names of -e, workdir, user);
+ * the process is started only inside the box's namespaces and cgroup,
+ * with the box's capabilities and the user of the box's own files. */
+static int spawner_handle_req(struct spawner *s, void *msg, char *errmsg,
+                              size_t errlen)
+{
+        struct ipc_spawn_req *req = msg;
+        struct spawn_launch l = {.err_fd = -EBADF, .tty_fd = -EBADF};
+        struct sproc *nv, *p;
+        int r;
+
+        if (proc_find(s, req->conn)) {
+                snprintf(errmsg, errlen, "connection %llu already runs",
+                         (unsigned long long)req->conn);
+                return -EEXIST;
+        }
+        if (s->n >= SPAWN_MAX_PROCS)
+                return send_exit(s, req->conn, 125, -EAGAIN,
+                                 "too many entered processes");
+        nv = reallocarray(s->procs, s->n + 1, sizeof(*nv));
+        if (!nv)
+                return -ENOMEM;
+        s->procs = nv;
+        r = spawn_child_start(&s->box, req, &l, errmsg, errlen);
+        if (r < 0)
+                return send_exit(s, req->conn, proc_exec_status(r), r, errmsg);
+        p = &s->procs[s->n++];
+        *p = (struct sproc){.conn = req->conn,
+                            .pid = l.pid,
+                            .pidfd = -EBADF,
+                            .err_fd = l.err_fd,
+                            .tty_fd = l.tty_fd,
+                            .timer_fd = -EBADF};
+        /* Our own unreaped child: its pid cannot be reused meanwhile. */
+        p->pidfd = (int)syscall(SYS_pidfd_open, l.pid, 0);
+        if (p->pidfd < 0)
+                return -errno;
+        (void)proc_fd_nonblock(p->err_fd, true);
+        return 0;
+}
+
+/* Why safe: the signal goes through the pidfd of a process this spawner
+ * started for that connection, never by pid. A conn that already ended
+ * is a race, not an error. */
+static int spawner_handle_signal(struct spawner *s, void *msg, char *errmsg,
+                                 size_t errlen)
+{
+        struct ipc_spawn_signal *m = msg;
+        struct sproc *p = proc_find(s, m->conn);
+
+        (void)errmsg;
+        (void)errlen;
+        if (p)
+                (void)sig_send(p->pidfd, (int)m->sig);
+        return 0;
+}
+
+/* Why safe: as for signals; the SIGKILL later goes through the same
+ * pidfd, which cannot name another process. */
+static int spawner_handle_hangup(struct spawner *s, void *msg, char *errmsg,
+                                 size_t errlen)
+{
+        struct ipc_spawn_hangup *m = msg;
+        struct sproc *p = proc_find(s, m->conn);
+        struct itimerspec its = {.it_value.tv_sec = SPAWN_HANGUP_GRACE_S};
+
+        (void)errmsg;
+        (void)errlen;
+        if (!p || p->timer_fd >= 0)
+                return 0;
+        (void)sig_send(p->pidfd, SIGHUP);
+        p->timer_fd = timerfd_create(CLOCK_MONOTONIC,
+                                     TFD_CLOEXEC | TFD_NONBLOCK);
+        if (p->timer_fd < 0 || timerfd_settime(p->timer_fd, 0, &its, NULL) < 0)
+                (void)sig_send(p->pidfd, SIGKILL);
+        return 0;
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+enum { S_FIRST = 1u << 0, /* only before configuration */
+       S_AFTER = 1u << 1, /* only after it */
+};
+
+struct handler {
+        enum ipc_type type;
+        unsigned flags;
+        int (*fn)(struct spawner *s, void *msg, char *errmsg, size_t errlen);
+};
+
+static const struct handler handlers[IPC_TYPE_MAX] = {
+    [IPC_SPAWN_CONFIG] = {IPC_SPAWN_CONFIG, S_FIRST, spawner_handle_config},
+    [IPC_SPAWN_REQ] = {IPC_SPAWN_REQ, S_AFTER, spawner_handle_req},
+    [IPC_SPAWN_SIGNAL] = {IPC_SPAWN_SIGNAL, S_AFTER, spawner_handle_signal},
+    [IPC_SPAWN_HANGUP] = {IPC_SPAWN_HANGUP, S_AFTER, spawner_handle_hangup},
+};
+
+/* One message from the front. 0, -ECONNRESET on EOF, else the end of the
+ * conversation. */
+static int spawner_dispatch(struct spawner *s)
+{
+        _cleanup_msg_ struct ipc_hdr *msg = NULL;
+        char errmsg[IPC_ERRMSG_MAX] = "";
+        const struct handler *h;
+        int r;
+
+        r = ipc_recv(s->sock, IPC_ROLE_ENTERD, (void **)&msg);
+        if (r < 0)
+                return r;
+        h = &handlers[msg->type];
+        if (!h->fn || h->type != msg->type ||
+            !(h->flags & (s->configured ? S_AFTER : S_FIRST))) {
+                fprintf(stderr, "pbox-enterd-sp: message %u not permitted\n",
+                        msg->type);
+                return -EPROTO;
+        }
+        r = h->fn(s, msg, errmsg, sizeof(errmsg));
+        if (r < 0) {
+                fprintf(stderr, "pbox-enterd-sp: %s\n",
+                        errmsg[0] ? errmsg : strerror(-r));
+                if (msg->type == IPC_SPAWN_CONFIG)
+                        (void)ipc_send_reply(s->sock, msg->id, r, "%s",
+                                             errmsg[0] ? errmsg : strerror(-r));
+        }
+        return r;
+}
+
+/* ---- the loop ---------------------------------------------------------- */
+
+enum { EV_PID, EV_ERR, EV_TTY, EV_TIMER, EV_N };
+
+static int proc_event(struct spawner *s, struct sproc *p, int ev)
+{
+        uint64_t ticks;
+
+        switch (ev) {
+        case EV_ERR:
+                return proc_started(s, p);
+        case EV_TTY:
+                return proc_tty(s, p);
+        case EV_TIMER:
+                (void)!read(p->timer_fd, &ticks, sizeof(ticks));
+                (void)sig_send(p->pidfd, SIGKILL);
+                close(TAKE_FD(p->timer_fd));
+                return 0;
+        case EV_PID:
+                return proc_exited(s, p);
+        default:
+                return 0;
+        }
+}
+
+static int spawner_poll(struct spawner *s)
+{
+        _cleanup_free_ struct pollfd *pfd = NULL;
+        _cleanup_free_ uint64_t *conns = NULL;
+        size_t n = 1;
+        int r;
+
+        pfd = calloc(1 + s->n * EV_N, sizeof(*pfd));
+        conns = calloc(1 + s->n * EV_N, sizeof(*conns));
+        if (!pfd || !conns)
+                return -ENOMEM;
+        pfd[0] = (struct pollfd){.fd = s->sock, .events = POLLIN};
+        for (size_t i = 0; i < s->n; i++) {
+                struct sproc *p = &s->procs[i];
+                int fds[EV_N] = {[EV_PID] = p->pidfd,
+                                 [EV_ERR] = p->err_fd,
+                                 [EV_TTY] = p->tty_fd,
+                                 [EV_TIMER] = p->timer_fd};
+
+                for (int ev = 0; ev < EV_N; ev++) {
+                        if (fds[ev] < 0)
+                                continue;
+                        pfd[n] = (struct pollfd){
+                            .fd = fds[ev], .events = POLLIN, .revents = 0};
+                        conns[n++] = p->conn * EV_N + (uint64_t)ev;
+                }
+        }
+        if (poll(pfd, n, -1) < 0)
+                return errno == EINTR ? 0 : -errno;
+        /* Processes first: their last words before the front's next
+         * request (a signal for a process that just exited is harmless). */
+        for (size_t i = 1; i < n; i++) {
+                struct sproc *p;
+
+                if (!pfd[i].revents)
+                        continue;
+                p = proc_find(s, conns[i] / EV_N);
+                if (!p)
+                        continue; /* reaped by an earlier event */
+                r = proc_event(s, p, (int)(conns[i] % EV_N));
+                if (r < 0)
+                        return r;
+        }
+        if (pfd[0].revents)
+                return spawner_dispatch(s);
+        return 0;
+}
+
+/* SIGKILL and reap everything we started. */
+static void spawner_kill_all(struct spawner *s)
+{
+        for (size_t i = 0; i < s->n; i++)
+                (void)sig_send(s->procs[i].pidfd, SIGKILL);
+        for (size_t i = 0; i < s->n; i++) {
+                siginfo_t si;
+
+                while (waitid(P_PIDFD, (id_t)s->procs[i].pidfd, &si,
+                              WEXITED) < 0 &&
+                       errno == EINTR)
+                        ;
+                proc_close(&s->procs[i]);
+        }
+        s->n = 0;
+}
+
+static void spawner_free(struct spawner *s)
+{
+        spawner_kill_all(s);
+        free(s->procs);
+        free(s->box.name);
+        strv_free(s->box.enter_procs);
+        if (s->box.init_pidfd >= 0)
+                close(s->box.init_pidfd);
+}
+
+/* 0, 1 and 2 must be open, or a pipe could land there and be taken for
+ * stdio by a child. */
+static int stdio_fill(void)
+{
+        for (int fd = 0; fd < 3; fd++) {
+                int n;
+
+                if (fcntl(fd, F_GETFD) >= 0)
+                        continue;
+                n = open("/dev/null", O_RDWR | O_NOCTTY);
+                if (n < 0)
+                        return -errno;
+                if (n != fd)
+                        return -EBADF;
+        }
+        return 0;
+}
+
+static int spawner_setup(int front_sock)
+{
+        int keep[] = {front_sock};
+        int r;
+
+        (void)prctl(PR_SET_NAME, "pbox-enterd-sp", 0, 0, 0);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+                return -errno;
+        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        /* SIGCHLD must not be ignored (no auto-reaping: we wait through
+         * pidfds); a front gone away is EPIPE, not a signal. */
+        signal(SIGCHLD, SIG_DFL);
+        signal(SIGPIPE, SIG_IGN);
+        r = stdio_fill();
+        if (r >= 0)
+                r = proc_close_fds_except(keep, ELEMENTSOF(keep));
+        if (r >= 0)
+                r = proc_fd_cloexec(front_sock, true);
+        if (r >= 0)
+                r = proc_caps_drop_bounded(spawner_caps,
+                                           ELEMENTSOF(spawner_caps));
+        return r;
+}
+
+int spawner_main(int front_sock, const char *sock_path, const char *box_dir)
+{
+        struct spawner s = {.sock = front_sock,
+                            .sock_path = sock_path,
+                            .box_dir = box_dir,
+                            .box.init_pidfd = -EBADF};
+        int r;
+
+        r = spawner_setup(front_sock);
+        if (r < 0) {
+                fail_log("set up", r);
+                return 1;
+        }
+        do
+                r = spawner_poll(&s);
+        while (r >= 0);
+        spawner_free(&s);
+        if (r == -ECONNRESET)
+                return 0;
+        fail_log("ending", r);
+        return 1;
+}

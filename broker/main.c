@@ -15,6 +15,7 @@
 
 #include "broker.h"
 #include "san.h"
+#include "seccomp.h"
 #include "cleanup.h"
 #include "ipc.h"
 #include "proc.h"
@@ -191,6 +192,11 @@ int main(int argc, char **argv)
         }
         if (r < 0) {
                 broker_report(&b, 125, "%s", errmsg[0] ? errmsg : strerror(-r));
+                return fail(&b, 125);
+        }
+        /* From here on only the event loop runs (SPEC §1). */
+        if (broker_seccomp_install() < 0) {
+                broker_report(&b, 125, "seccomp filter");
                 return fail(&b, 125);
         }
         r = broker_run(&b);

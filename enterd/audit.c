@@ -48,16 +48,20 @@ static int put(char *buf, size_t len, size_t *off, const char *key,
 
 int front_audit_format(char *buf, size_t len, const struct front_audit *a)
 {
-        char tbuf[32], num[3][24];
+        char tbuf[64], num[3][24];
         struct tm tm;
         size_t off = 0;
         int r;
 
         if (!buf || len < 2 || !a || !a->box || !a->outcome)
                 return -EINVAL;
-        if (!gmtime_r(&a->when, &tm) ||
-            strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        /* UTC by hand; main() ran tzset() before the seccomp filter, so
+         * gmtime_r() opens no file. */
+        if (!gmtime_r(&a->when, &tm))
                 return -EINVAL;
+        snprintf(tbuf, sizeof(tbuf), "%04d-%02d-%02dT%02d:%02d:%02dZ",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec);
         snprintf(num[0], sizeof(num[0]), "%u", (unsigned)a->uid);
         snprintf(num[1], sizeof(num[1]), "%u", (unsigned)a->gid);
         snprintf(num[2], sizeof(num[2]), "%d", (int)a->pid);
@@ -68,8 +72,8 @@ int front_audit_format(char *buf, size_t len, const struct front_audit *a)
             (r = put(buf, len - 1, &off, "peer_gid", num[1])) < 0 ||
             (r = put(buf, len - 1, &off, "peer_pid", num[2])) < 0)
                 return r;
-        if (a->request && (r = put(buf, len - 1, &off, "request",
-                                   a->request)) < 0)
+        if (a->request &&
+            (r = put(buf, len - 1, &off, "request", a->request)) < 0)
                 return r;
         if (a->user && (r = put(buf, len - 1, &off, "user", a->user)) < 0)
                 return r;

@@ -191,7 +191,7 @@ void front_conn_end(struct front *f, struct conn *c, const char *outcome,
         free(c);
 }
 
-/* Our fds of the peer's groups (SO_PEERGROUPS), heap; *ret_n of them. */
+/* The peer's supplementary groups (SO_PEERGROUPS), heap; *ret_n. */
 static int peer_groups(int fd, gid_t **ret, size_t *ret_n)
 {
         socklen_t len = 64 * sizeof(gid_t);
@@ -239,13 +239,11 @@ int front_accept(struct front *f, uint64_t now_ms)
                         (void)peer_groups(fd, &groups, &ngroups);
                 if (!front_peer_allowed(cred.uid, cred.gid, groups, ngroups,
                                         f->operator_gid)) {
-                        audit_peer(f, cred.pid, cred.uid, cred.gid,
-                                   "refused");
+                        audit_peer(f, cred.pid, cred.uid, cred.gid, "refused");
                         close(fd);
                         continue;
                 }
-                if (front_conn_add(f, fd, cred.pid, cred.uid, cred.gid,
-                                   now_ms))
+                if (front_conn_add(f, fd, cred.pid, cred.uid, cred.gid, now_ms))
                         added++;
         }
         return added;
@@ -315,10 +313,11 @@ static int conn_refuse(struct front *f, struct conn *c, int err,
         return 0;
 }
 
-/* ---- the client's requests ------------------------------------------------ */
+/* ---- the client's requests ------------------------------------------------
+ */
 
-static int conn_set_audit(struct conn *c, const char *request,
-                          const char *user, char *command)
+static int conn_set_audit(struct conn *c, const char *request, const char *user,
+                          char *command)
 {
         c->request = request;
         if (user)
@@ -336,8 +335,8 @@ static int client_enter(struct front *f, struct conn *c, void *msg)
         char err[IPC_ERRMSG_MAX];
         int r;
 
-        if (conn_set_audit(c, "enter", m->user,
-                           front_command_join(m->args)) < 0) {
+        if (conn_set_audit(c, "enter", m->user, front_command_join(m->args)) <
+            0) {
                 return conn_refuse(f, c, -ENOMEM, "failed", "out of memory");
         }
         r = front_enter_validate(m, err, sizeof(err));
@@ -384,8 +383,7 @@ static int client_signal(struct front *f, struct conn *c, void *msg)
 static int client_stop(struct front *f, struct conn *c, void *msg)
 {
         struct ipc_op_stop *m = msg;
-        struct ipc_op_stop s = {.hdr.type = IPC_OP_STOP,
-                                .timeout = m->timeout};
+        struct ipc_op_stop s = {.hdr.type = IPC_OP_STOP, .timeout = m->timeout};
         char t[24];
 
         snprintf(t, sizeof(t), "timeout=%lld", (long long)m->timeout);
@@ -421,8 +419,10 @@ static int client_device_add(struct front *f, struct conn *c, void *msg)
         }
         r = pbox_devices_set(&devs, m->spec, err);
         if (r == 0 && (devs.n != 1 || !dev_path_ok(devs.v[0].path))) {
-                snprintf(err, sizeof(err), "device %.64s: must be one path "
-                                           "under /dev/", m->spec);
+                snprintf(err, sizeof(err),
+                         "device %.64s: must be one path "
+                         "under /dev/",
+                         m->spec);
                 r = -EINVAL;
         }
         if (r < 0) {
@@ -451,7 +451,7 @@ static int client_device_remove(struct front *f, struct conn *c, void *msg)
         }
         if (!dev_path_ok(m->path)) {
                 return conn_refuse(f, c, -EINVAL, "bad-request",
-                            "device path must be absolute, under /dev/");
+                                   "device path must be absolute, under /dev/");
         }
         d.path = m->path;
         c->state = CONN_OP_WAIT;
@@ -479,12 +479,13 @@ static int client_dispatch(struct front *f, struct conn *c, int r,
         if (r == -ECONNRESET)
                 return conn_lost(f, c);
         if (r < 0) {
-                return conn_refuse(f, c, -EBADMSG, "bad-request", "bad request");
+                return conn_refuse(f, c, -EBADMSG, "bad-request",
+                                   "bad request");
         }
         h = &client_table[msg->type];
         if (!h->fn || h->type != msg->type || !(h->states & c->state)) {
                 return conn_refuse(f, c, -EPROTO, "bad-request",
-                            "request not permitted now");
+                                   "request not permitted now");
         }
         if (c->state == CONN_NEW) {
                 c->deadline_ms = 0;
@@ -573,9 +574,10 @@ int front_conn_spawn_exit(struct front *f, struct conn *c,
                 if (!hung)
                         (void)ipc_send_reply(c->fd, c->req_id, (int)m->err,
                                              "%s", m->msg);
-                front_conn_end(f, c, c->outcome ? c->outcome
-                                     : hung     ? "hangup"
-                                                : "failed",
+                front_conn_end(f, c,
+                               c->outcome ? c->outcome
+                               : hung     ? "hangup"
+                                          : "failed",
                                st);
                 return 0;
         }
@@ -585,9 +587,10 @@ int front_conn_spawn_exit(struct front *f, struct conn *c,
                 e.hdr.id = c->req_id;
                 (void)ipc_send(c->fd, &e);
         }
-        front_conn_end(f, c, c->outcome ? c->outcome
-                             : hung     ? "hangup"
-                                        : "exited",
+        front_conn_end(f, c,
+                       c->outcome ? c->outcome
+                       : hung     ? "hangup"
+                                  : "exited",
                        (int)m->status);
         return 0;
 }

@@ -190,8 +190,8 @@ static int spawner_failed(struct front *f, void *msg)
  * (or that already ended) is a protocol error of the spawner. */
 static struct conn *spawn_conn(struct front *f, uint64_t id, unsigned states)
 {
-        struct conn *c = id <= UINT32_MAX ? front_conn_find(f, (uint32_t)id)
-                                          : NULL;
+        struct conn *c =
+            id <= UINT32_MAX ? front_conn_find(f, (uint32_t)id) : NULL;
 
         return c && (c->state & states) ? c : NULL;
 }
@@ -215,8 +215,8 @@ static int spawner_started(struct front *f, void *msg)
 static int spawner_exit(struct front *f, void *msg)
 {
         struct ipc_spawn_exit *m = msg;
-        struct conn *c = spawn_conn(
-            f, m->conn, CONN_SPAWNING | CONN_RUNNING | CONN_HANGUP);
+        struct conn *c =
+            spawn_conn(f, m->conn, CONN_SPAWNING | CONN_RUNNING | CONN_HANGUP);
 
         return c ? front_conn_spawn_exit(f, c, m) : -EPROTO;
 }
@@ -241,8 +241,8 @@ static int peer_dispatch(struct front *f, int sock, unsigned role,
         if (r < 0)
                 return r;
         h = &table[msg->type];
-        if (!h->fn || h->type != msg->type ||
-            !(h->flags & (1u << f->state)) || ((h->flags & ONCE) && *once)) {
+        if (!h->fn || h->type != msg->type || !(h->flags & (1u << f->state)) ||
+            ((h->flags & ONCE) && *once)) {
                 fprintf(stderr,
                         "pbox-enterd: %s sent message %u, not permitted now\n",
                         role == IPC_ROLE_BROKER ? "broker" : "spawner",

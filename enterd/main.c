@@ -22,6 +22,7 @@
 
 #include "cleanup.h"
 #include "front.h"
+#include "seccomp.h"
 #include "pbox.h"
 #include "proc.h"
 #include "san.h"
@@ -197,6 +198,16 @@ int main(int argc, char **argv)
         f = front_new(argv[1], BROKER_FD, sv[0], lfd);
         if (!f) {
                 fprintf(stderr, "pbox-enterd: out of memory\n");
+                wait_spawner(spawner);
+                return 125;
+        }
+        /* glibc loads the time zone on the first gmtime_r(); do it now,
+         * the filter forbids opening files later. */
+        tzset();
+        /* Before the first byte from an operator (SPEC §1). */
+        if (enterd_front_seccomp_install() < 0) {
+                fprintf(stderr, "pbox-enterd: seccomp filter\n");
+                front_free(f);
                 wait_spawner(spawner);
                 return 125;
         }

@@ -172,8 +172,7 @@ static _Noreturn void box_process(const struct spawn_box *b,
          * path resolves inside the box (our root is the box's). */
         if (chdir(req->workdir[0] ? req->workdir : "/") < 0) {
                 snprintf(errmsg, sizeof(errmsg), "workdir %s: %s",
-                         req->workdir[0] ? req->workdir : "/",
-                         strerror(errno));
+                         req->workdir[0] ? req->workdir : "/", strerror(errno));
                 box_fail(err_w, -EINVAL, errmsg);
         }
         /* No host fd beyond the stdio passed (CVE-2024-21626). */
@@ -221,8 +220,8 @@ static _Noreturn void intermediate(const struct spawn_box *b,
                                    const struct ipc_spawn_req *req, int pid_w,
                                    int err_w, int tty_w)
 {
-        int keep[] = {b->init_pidfd, pid_w, err_w, tty_w, req->hdr.fds[0],
-                      req->hdr.fds[1], req->hdr.fds[2]};
+        int keep[] = {b->init_pidfd,   pid_w,           err_w,          tty_w,
+                      req->hdr.fds[0], req->hdr.fds[1], req->hdr.fds[2]};
         struct spawn_hello h = {0};
         pid_t pid;
         int r;
@@ -258,8 +257,8 @@ static _Noreturn void intermediate(const struct spawn_box *b,
 }
 
 int spawn_child_start(const struct spawn_box *b,
-                      const struct ipc_spawn_req *req,
-                      struct spawn_launch *ret, char *errmsg, size_t errlen)
+                      const struct ipc_spawn_req *req, struct spawn_launch *ret,
+                      char *errmsg, size_t errlen)
 {
         _cleanup_close_ int pid_r = -EBADF, pid_w = -EBADF, err_r = -EBADF,
                             err_w = -EBADF, tty_r = -EBADF, tty_w = -EBADF;

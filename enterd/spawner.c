@@ -43,13 +43,73 @@ static const int spawner_caps[] = {
                          and init holds capabilities we do not */
 };
 
+/* Effective = spawner_caps; permitted = those plus extra; inheritable
+ * and ambient empty; the bounding set untouched. Read back: -EPERM if it
+ * did not stick.
+ *
+ * Until SPAWN_CONFIG, extra is whatever is still permitted. After it,
+ * extra is the box's set when the box has --no-new-privs: an exec under
+ * no_new_privs cannot raise a root process's capabilities beyond what it
+ * held, so the box process must hold them (in permitted only, never
+ * effective here) when it drops to the box's set. Without it, extra is
+ * empty and exec as root grants the box's bounding set. */
+static int spawner_caps_set(uint64_t extra)
+{
+        uint64_t eff = 0, prm;
+
+        for (size_t i = 0; i < ELEMENTSOF(spawner_caps); i++)
+                eff |= UINT64_C(1) << spawner_caps[i];
+        prm = eff | extra;
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+            errno != EINVAL)
+                return -errno;
+        if (capng_get_caps_process() < 0)
+                return -EPERM;
+        capng_clear(CAPNG_SELECT_CAPS);
+        for (unsigned c = 0; c < 64; c++)
+                if ((prm >> c) & 1 &&
+                    capng_update(CAPNG_ADD,
+                                 CAPNG_PERMITTED | ((eff >> c) & 1
+                                                        ? CAPNG_EFFECTIVE
+                                                        : 0),
+                                 c) < 0)
+                        return -EINVAL;
+        if (capng_apply(CAPNG_SELECT_CAPS) < 0 ||
+            capng_get_caps_process() < 0)
+                return -EPERM;
+        for (unsigned c = 0; c < 64; c++) {
+                if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) < 0)
+                        break; /* past the last capability of this kernel */
+                if (capng_have_capability(CAPNG_EFFECTIVE, c) !=
+                        (int)((eff >> c) & 1) ||
+                    capng_have_capability(CAPNG_PERMITTED, c) !=
+                        (int)((prm >> c) & 1) ||
+                    capng_have_capability(CAPNG_INHERITABLE, c))
+                        return -EPERM;
+        }
+        return 0;
+}
+
+/* What this process may still hold now. */
+static uint64_t caps_permitted(void)
+{
+        uint64_t m = 0;
+
+        if (capng_get_caps_process() < 0)
+                return 0;
+        for (unsigned c = 0; c < 64; c++)
+                if (capng_have_capability(CAPNG_PERMITTED, c) > 0)
+                        m |= UINT64_C(1) << c;
+        return m;
+}
+
 struct sproc {
         uint64_t conn;
         pid_t pid;
         int pidfd;
-        int err_fd;   /* until exec or failure is known */
-        int tty_fd;   /* until the master arrived */
-        int timer_fd; /* after HANGUP: SIGKILL when it fires */
+        int err_fd;    /* until exec or failure is known */
+        int tty_fd;    /* until the master arrived */
+        int timer_fd;  /* after HANGUP: SIGKILL when it fires */
         bool reported; /* STARTED or EXIT{err} sent */
         bool failed;   /* it never ran; its EXIT was sent */
 };
@@ -132,7 +192,8 @@ static int config_cgroups(struct spawner *s, pid_t init, char *errmsg,
                 if (access(procs, W_OK) < 0)
                         continue;
                 s->box.enter_procs[n++] = TAKE_PTR(procs);
-                if (!init_seen && asprintf(&procs, "%s/cgroup.procs", dir) >= 0 &&
+                if (!init_seen &&
+                    asprintf(&procs, "%s/cgroup.procs", dir) >= 0 &&
                     cg_read_text(procs, &text) >= 0)
                         init_seen = pid_listed(text, init);
         }
@@ -149,7 +210,18 @@ static int config_cgroups(struct spawner *s, pid_t init, char *errmsg,
         return 0;
 }
 
-/* The pid must be PID 1 of its own namespace, alive, held by a pidfd. */
+/* A pidfd is readable once its process has exited. */
+static bool pidfd_exited(int pidfd)
+{
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+        return pidfd < 0 || poll(&p, 1, 0) > 0;
+}
+
+/* The pid must be PID 1 of its own namespace, in the box's cgroup, held
+ * by a pidfd. An init that already exited (a short-lived box racing its
+ * own start) is no error: nothing can be entered through its pidfd, and
+ * every SPAWN_REQ will say the box is gone. */
 static int config_init(struct spawner *s, pid_t init, char *errmsg,
                        size_t errlen)
 {
@@ -157,41 +229,33 @@ static int config_init(struct spawner *s, pid_t init, char *errmsg,
         const char *last;
         int r;
 
+        s->box.ns_flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+                          CLONE_NEWPID | CLONE_NEWNET;
+        if (access("/proc/self/ns/cgroup", F_OK) == 0)
+                s->box.ns_flags |= CLONE_NEWCGROUP;
         s->box.init_pidfd = (int)syscall(SYS_pidfd_open, init, 0);
-        if (s->box.init_pidfd < 0) {
-                r = -errno;
-                snprintf(errmsg, errlen, "init %d: %s", (int)init,
-                         strerror(-r));
-                return r;
-        }
+        if (s->box.init_pidfd < 0)
+                return errno == ESRCH ? 0 : -errno;
         r = proc_status_field(init, "NSpid", nspid, sizeof(nspid));
         last = r >= 0 ? strrchr(nspid, '\t') : NULL;
         if (r < 0 || !last || strcmp(last + 1, "1") != 0) {
                 snprintf(errmsg, errlen, "pid %d is not a box's PID 1",
                          (int)init);
-                return -ESRCH;
-        }
-        r = config_cgroups(s, init, errmsg, errlen);
-        if (r < 0)
-                return r;
-        /* Checked after the pidfd was taken: it is the process we saw. */
-        r = sig_send(s->box.init_pidfd, 0);
-        if (r < 0) {
-                snprintf(errmsg, errlen, "init %d is gone", (int)init);
-                return r;
-        }
-        s->box.ns_flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
-                          CLONE_NEWPID | CLONE_NEWNET;
-        if (access("/proc/self/ns/cgroup", F_OK) == 0)
-                s->box.ns_flags |= CLONE_NEWCGROUP;
-        return 0;
+                r = -ESRCH;
+        } else
+                r = config_cgroups(s, init, errmsg, errlen);
+        /* Checked after the pidfd was taken: a failure of a process that
+         * has exited since is the race above, not a wrong pid. */
+        if (r < 0 && pidfd_exited(s->box.init_pidfd))
+                return 0;
+        return r;
 }
 
 /* root:GROUP 0660 in a root:GROUP 0710 directory, else 0600 and 0700. The
  * directory is root's and was made by enterd as root: nothing can swap
  * the socket for a link between the lstat and the change. */
-static int config_perms(const char *sock_path, const char *box_dir,
-                        int64_t gid, char *errmsg, size_t errlen)
+static int config_perms(const char *sock_path, const char *box_dir, int64_t gid,
+                        char *errmsg, size_t errlen)
 {
         struct stat st;
 
@@ -213,8 +277,7 @@ fail:
         return -errno;
 }
 
-static int config_audit(const char *path, int *ret, char *errmsg,
-                        size_t errlen)
+static int config_audit(const char *path, int *ret, char *errmsg, size_t errlen)
 {
         _cleanup_free_ char *dir = strdup(path);
         char *slash;
@@ -228,8 +291,9 @@ static int config_audit(const char *path, int *ret, char *errmsg,
                 if (mkdir(dir, 0700) < 0 && errno != EEXIST)
                         goto fail;
         }
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
-                            O_NOCTTY | O_NONBLOCK,
+        fd = open(path,
+                  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+                      O_NOCTTY | O_NONBLOCK,
                   0640);
         if (fd < 0)
                 goto fail;
@@ -274,8 +338,15 @@ static int spawner_handle_config(struct spawner *s, void *msg, char *errmsg,
                                  errmsg, errlen);
         if (r >= 0)
                 r = config_audit(c->audit_log, &audit, errmsg, errlen);
-        if (r < 0)
+        if (r >= 0)
+                r = spawner_caps_set(c->no_new_privs ? c->caps & caps_permitted()
+                                                     : 0);
+        if (r < 0) {
+                if (!errmsg[0])
+                        snprintf(errmsg, errlen, "drop capabilities: %s",
+                                 strerror(-r));
                 return r;
+        }
         s->configured = true;
         ready.hdr.fds[0] = audit;
         return ipc_send(s->sock, &ready);
@@ -321,9 +392,8 @@ static int send_exit(struct spawner *s, uint64_t conn, int status, int err,
 /* The pty master, sent by the box process before it execs. */
 static int proc_tty(struct spawner *s, struct sproc *p)
 {
-        struct ipc_spawn_tty t = {.hdr.type = IPC_SPAWN_TTY,
-                                  .hdr.nfds = 1,
-                                  .conn = p->conn};
+        struct ipc_spawn_tty t = {
+            .hdr.type = IPC_SPAWN_TTY, .hdr.nfds = 1, .conn = p->conn};
         union {
                 struct cmsghdr h;
                 char buf[CMSG_SPACE(sizeof(int))];
@@ -398,8 +468,8 @@ static int proc_exited(struct spawner *s, struct sproc *p)
                 if (r < 0)
                         return r;
         }
-        status = si.si_code == CLD_EXITED ? si.si_status & 0xff
-                                          : 128 + si.si_status;
+        status =
+            si.si_code == CLD_EXITED ? si.si_status & 0xff : 128 + si.si_status;
         r = p->failed ? 0 : send_exit(s, p->conn, status, 0, NULL);
         proc_remove(s, p);
         return r;
@@ -424,6 +494,9 @@ static int spawner_handle_req(struct spawner *s, void *msg, char *errmsg,
         if (s->n >= SPAWN_MAX_PROCS)
                 return send_exit(s, req->conn, 125, -EAGAIN,
                                  "too many entered processes");
+        if (pidfd_exited(s->box.init_pidfd) || !s->box.enter_procs)
+                return send_exit(s, req->conn, 125, -EINVAL,
+                                 "the box's init has exited");
         nv = reallocarray(s->procs, s->n + 1, sizeof(*nv));
         if (!nv)
                 return -ENOMEM;
@@ -476,8 +549,8 @@ static int spawner_handle_hangup(struct spawner *s, void *msg, char *errmsg,
         if (!p || p->timer_fd >= 0)
                 return 0;
         (void)sig_send(p->pidfd, SIGHUP);
-        p->timer_fd = timerfd_create(CLOCK_MONOTONIC,
-                                     TFD_CLOEXEC | TFD_NONBLOCK);
+        p->timer_fd =
+            timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         if (p->timer_fd < 0 || timerfd_settime(p->timer_fd, 0, &its, NULL) < 0)
                 (void)sig_send(p->pidfd, SIGKILL);
         return 0;
@@ -485,8 +558,9 @@ static int spawner_handle_hangup(struct spawner *s, void *msg, char *errmsg,
 
 /* ---- dispatch ---------------------------------------------------------- */
 
-enum { S_FIRST = 1u << 0, /* only before configuration */
-       S_AFTER = 1u << 1, /* only after it */
+enum {
+        S_FIRST = 1u << 0, /* only before configuration */
+        S_AFTER = 1u << 1, /* only after it */
 };
 
 struct handler {
@@ -613,8 +687,8 @@ static void spawner_kill_all(struct spawner *s)
         for (size_t i = 0; i < s->n; i++) {
                 siginfo_t si;
 
-                while (waitid(P_PIDFD, (id_t)s->procs[i].pidfd, &si,
-                              WEXITED) < 0 &&
+                while (waitid(P_PIDFD, (id_t)s->procs[i].pidfd, &si, WEXITED) <
+                           0 &&
                        errno == EINTR)
                         ;
                 proc_close(&s->procs[i]);
@@ -668,9 +742,10 @@ static int spawner_setup(int front_sock)
                 r = proc_close_fds_except(keep, ELEMENTSOF(keep));
         if (r >= 0)
                 r = proc_fd_cloexec(front_sock, true);
+        /* Only what the spawner uses is effective from here on; the rest
+         * of permitted goes once the box is known (spawner_caps_set). */
         if (r >= 0)
-                r = proc_caps_drop_bounded(spawner_caps,
-                                           ELEMENTSOF(spawner_caps));
+                r = spawner_caps_set(caps_permitted());
         return r;
 }
 

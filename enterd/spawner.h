@@ -40,12 +40,12 @@ int spawner_main(int front_sock, const char *sock_path, const char *box_dir);
 /* The box being entered, from SPAWN_CONFIG. */
 struct spawn_box {
         char *name;
-        int init_pidfd;       /* pidfd of the box's PID 1 */
-        int ns_flags;         /* CLONE_NEW* to setns() through init_pidfd */
-        uint64_t caps;        /* the box's bounding set */
-        bool no_new_privs;    /* --no-new-privs */
-        char **enter_procs;   /* cgroup.procs of pbox-NAME/enter, each
-                                 hierarchy; NULL-terminated */
+        int init_pidfd;     /* pidfd of the box's PID 1 */
+        int ns_flags;       /* CLONE_NEW* to setns() through init_pidfd */
+        uint64_t caps;      /* the box's bounding set */
+        bool no_new_privs;  /* --no-new-privs */
+        char **enter_procs; /* cgroup.procs of pbox-NAME/enter, each
+                               hierarchy; NULL-terminated */
 };
 
 /* A process started by spawn_child_start(): the spawner's own child. */
@@ -62,8 +62,8 @@ struct spawn_launch {
  * intermediate child closes every fd of the spawner but b's pidfd and
  * req's fds before it joins the box. */
 int spawn_child_start(const struct spawn_box *b,
-                      const struct ipc_spawn_req *req,
-                      struct spawn_launch *ret, char *errmsg, size_t errlen);
+                      const struct ipc_spawn_req *req, struct spawn_launch *ret,
+                      char *errmsg, size_t errlen);
 
 /* What the process that never ran writes on err_fd. */
 struct spawn_fail {

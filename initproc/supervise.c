@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "initproc.h"
+#include "seccomp.h"
 
 static void confine_self(void)
 {
@@ -37,6 +38,8 @@ int initproc_supervise(pid_t child)
         sigset_t all;
 
         confine_self();
+        if (initproc_seccomp_install() < 0)
+                return 125;
         sigfillset(&all);
         sigprocmask(SIG_BLOCK, &all, NULL);
         for (;;) {

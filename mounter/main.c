@@ -21,6 +21,7 @@
 #include "pbox.h"
 #include "proc.h"
 #include "rootfs.h"
+#include "seccomp.h"
 
 PBOX_SAN_DEFAULTS
 
@@ -241,7 +242,16 @@ static int mounter_handle_create(struct mounter *m, void *msg, char *errmsg,
         reply.init_pid = (uint64_t)m->init_pid;
         reply.cgroup = (char *)box_cgroup_path(m->cg);
         r = ipc_send(m->sock, &reply);
-        return r < 0 ? r : 2; /* replied */
+        if (r < 0)
+                return r;
+        /* The box's init exists: the mounter creates no more processes and
+         * confines itself to what it still does (SPEC §1). */
+        r = mounter_seccomp_install();
+        if (r < 0) {
+                snprintf(errmsg, errlen, "seccomp: %s", strerror(-r));
+                return r;
+        }
+        return 2; /* replied */
 }
 
 /* Why safe: the broker may only signal the box's own init, by pidfd. */

@@ -106,10 +106,10 @@ static int play_spawner(struct front *f, int spawner)
                         struct ipc_spawn_tty t = {.hdr.type = IPC_SPAWN_TTY,
                                                   .hdr.nfds = 1,
                                                   .conn = q->conn};
-                        struct ipc_spawn_started s = {
-                            .hdr.type = IPC_SPAWN_STARTED,
-                            .conn = q->conn,
-                            .pid = 7};
+                        struct ipc_spawn_started s = {.hdr.type =
+                                                          IPC_SPAWN_STARTED,
+                                                      .conn = q->conn,
+                                                      .pid = 7};
                         struct ipc_spawn_exit e = {.hdr.type = IPC_SPAWN_EXIT,
                                                    .conn = q->conn,
                                                    .status = 1,

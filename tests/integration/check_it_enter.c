@@ -949,8 +949,8 @@ START_TEST(test_tty)
         const char *args[] = {
             "enter",   "--name", b->name, "--data-dir", b->data_dir, "-t", "--",
             "/bin/sh", "-c",
-            "stty size; tty; echo READY; read x; echo \"got:$x\"; stty size; "
-            "exit 5",
+            "stty size; tty; echo \"fds:$(ls /proc/self/fd | tr '\\n' ,)\"; "
+            "echo READY; read x; echo \"got:$x\"; stty size; exit 5",
             NULL};
         static struct pty_result res;
 
@@ -962,6 +962,8 @@ START_TEST(test_tty)
                "the window size must be seen inside");
         ck_pty(strstr(res.out, "/dev/pts/"), &res,
                "tty inside must be a terminal");
+        ck_pty(strstr(res.out, "fds:0,1,2,3,\r\n"), &res,
+               "-t: only the terminal's 0, 1, 2 (and ls's 3) may be open");
         ck_pty(strstr(res.out, "got:abc"), &res,
                "input must reach the process through the terminal");
         ck_pty(strstr(res.out, "50 120"), &res,

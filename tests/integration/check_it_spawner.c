@@ -200,8 +200,8 @@ static void collect(struct front *f, uint64_t conn, struct result *r)
                         r->tty_first = true;
                         r->master = TAKE_FD(m->fds[0]);
                 } else if (m->type == IPC_SPAWN_STARTED) {
-                        ck_assert_uint_eq(
-                            ((struct ipc_spawn_started *)m)->conn, conn);
+                        ck_assert_uint_eq(((struct ipc_spawn_started *)m)->conn,
+                                          conn);
                         r->started = true;
                         r->host_pid = ((struct ipc_spawn_started *)m)->pid;
                         return;
@@ -275,21 +275,27 @@ static bool has_line(const char *out, const char *line)
 START_TEST(test_spawner_itself)
 {
         struct front f;
-        char v[64];
+        char v[64], own[64];
 
         front_start(&f, -1, false);
         ck_assert_int_eq(proc_status_field(f.spawner, "CapEff", v, sizeof(v)),
                          0);
         ck_assert_str_eq(v, "00000000002c01e3");
-        ck_assert_int_eq(proc_status_field(f.spawner, "NoNewPrivs", v,
-                                           sizeof(v)),
+        ck_assert_int_eq(proc_status_field(f.spawner, "CapPrm", v, sizeof(v)),
                          0);
+        ck_assert_str_eq(v, "00000000002c01e3");
+        /* the bounding set stays whole: the test's own */
+        ck_assert_int_eq(proc_status_field(f.spawner, "CapBnd", v, sizeof(v)),
+                         0);
+        ck_assert_int_eq(proc_status_field(0, "CapBnd", own, sizeof(own)), 0);
+        ck_assert_str_eq(v, own);
+        ck_assert_int_eq(
+            proc_status_field(f.spawner, "NoNewPrivs", v, sizeof(v)), 0);
         ck_assert_str_eq(v, "0");
         ck_assert_int_eq(proc_status_field(f.spawner, "Seccomp", v, sizeof(v)),
                          0);
         ck_assert_str_eq(v, "0");
-        ck_assert_int_eq(proc_status_field(f.spawner, "Name", v, sizeof(v)),
-                         0);
+        ck_assert_int_eq(proc_status_field(f.spawner, "Name", v, sizeof(v)), 0);
         ck_assert_str_eq(v, "pbox-enterd-sp");
         front_end(&f);
 }
@@ -320,8 +326,8 @@ END_TEST
 START_TEST(test_enter_basic)
 {
         const char *env[] = {"B=req", "C=req", NULL};
-        const char *args[] = {
-            "/bin/sh", "-c", "echo $$; id; cat /proc/self/cgroup; env", NULL};
+        const char *args[] = {"/bin/sh", "-c",
+                              "echo $$; id; cat /proc/self/cgroup; env", NULL};
         struct req q = {.args = args, .env = env};
         struct front f;
         struct result r;
@@ -466,6 +472,7 @@ START_TEST(test_user_caps)
 {
         struct front f;
         struct result r;
+        char v[64];
 
         front_start(&f, -1, false);
         run_sh(&f, "id -u; id -G; grep Cap /proc/self/status", "user", &r);
@@ -494,8 +501,20 @@ START_TEST(test_user_caps)
         front_end(&f);
         /* The box's --no-new-privs reaches entered processes. */
         front_start(&f, -1, true);
-        run_sh(&f, "grep NoNewPrivs /proc/self/status", NULL, &r);
+        run_sh(&f, "grep -e Cap -e NoNewPrivs /proc/self/status", NULL, &r);
         ck_assert_msg(has_line(r.out, "NoNewPrivs:\t1"), "%s", r.out);
+        /* exec under no_new_privs raises nothing: the spawner holds the
+         * box's set in permitted for it, never in effective */
+        ck_assert_msg(has_line(r.out, "CapEff:\t00000000a80425fb"), "%s",
+                      r.out);
+        ck_assert_msg(has_line(r.out, "CapPrm:\t00000000a80425fb"), "%s",
+                      r.out);
+        ck_assert_int_eq(proc_status_field(f.spawner, "CapEff", v, sizeof(v)),
+                         0);
+        ck_assert_str_eq(v, "00000000002c01e3");
+        ck_assert_int_eq(proc_status_field(f.spawner, "CapPrm", v, sizeof(v)),
+                         0);
+        ck_assert_str_eq(v, "00000000a82c25fb");
         front_end(&f);
 }
 END_TEST

@@ -63,7 +63,8 @@ static const char *env_get(char **env, const char *name)
         return NULL;
 }
 
-/* ---- files ---------------------------------------------------------------- */
+/* ---- files ----------------------------------------------------------------
+ */
 
 START_TEST(test_read_file)
 {
@@ -93,8 +94,7 @@ END_TEST
 START_TEST(test_read_file_limit)
 {
         _cleanup_free_ char *p = path_of("big");
-        _cleanup_close_ int fd =
-            open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        _cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
         char *none = NULL;
         size_t len;
 
@@ -105,14 +105,16 @@ START_TEST(test_read_file_limit)
 }
 END_TEST
 
-/* ---- users ---------------------------------------------------------------- */
+/* ---- users ----------------------------------------------------------------
+ */
 
 static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
                              "user:x:1000:1000:user:/home/user:/bin/sh\n"
                              "broken line\n"
                              "nobody:x:65534:65534::/nonexistent:/bin/false\n";
-static const char group[] = "root:x:0:\nwheel:x:10:user\naudio:x:29:other,user\n"
-                            "user:x:1000:\n";
+static const char group[] =
+    "root:x:0:\nwheel:x:10:user\naudio:x:29:other,user\n"
+    "user:x:1000:\n";
 
 static bool has_group(const struct pbox_user *u, gid_t g)
 {
@@ -151,13 +153,13 @@ START_TEST(test_resolve_user)
         pbox_user_free(&u);
 
         ck_assert_int_eq(
-            boxproc_resolve_user(dir, "nosuch", &u, err, sizeof(err)),
-            -ENOENT);
+            boxproc_resolve_user(dir, "nosuch", &u, err, sizeof(err)), -ENOENT);
         ck_assert_msg(strstr(err, "nosuch"), "%s", err);
 }
 END_TEST
 
-/* ---- environment ---------------------------------------------------------- */
+/* ---- environment ----------------------------------------------------------
+ */
 
 START_TEST(test_env_order)
 {
@@ -199,7 +201,8 @@ START_TEST(test_env_defaults)
 }
 END_TEST
 
-/* ---- exec ----------------------------------------------------------------- */
+/* ---- exec -----------------------------------------------------------------
+ */
 
 START_TEST(test_exec_status)
 {

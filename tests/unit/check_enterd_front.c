@@ -59,8 +59,11 @@ START_TEST(test_enter_validate)
 {
         char *sh[] = {"/bin/sh", NULL}, *empty[] = {"", NULL};
         char *good_env[] = {"A=1", "_x9=", "PATH=/bin:/usr/bin", NULL};
-        char *bad_env[][2] = {{"=1", NULL},  {"1A=1", NULL}, {"A", NULL},
-                              {"A-B=1", NULL}, {"A B=1", NULL}};
+        char *bad_env[][2] = {{"=1", NULL},
+                              {"1A=1", NULL},
+                              {"A", NULL},
+                              {"A-B=1", NULL},
+                              {"A B=1", NULL}};
         const char *bad_users[] = {"a/b", "a:b:c", ":g", "u:", "a b", "\t"};
 
         ck_assert_int_eq(validate(sh, NULL, "", ""), 0);
@@ -71,16 +74,19 @@ START_TEST(test_enter_validate)
         for (size_t i = 0; i < ELEMENTSOF(bad_env); i++)
                 ck_assert_int_eq(validate(sh, bad_env[i], "", ""), -EINVAL);
         for (size_t i = 0; i < ELEMENTSOF(bad_users); i++)
-                ck_assert_int_eq(validate(sh, NULL, bad_users[i], ""),
-                                 -EINVAL);
+                ck_assert_int_eq(validate(sh, NULL, bad_users[i], ""), -EINVAL);
         ck_assert_int_eq(validate(sh, NULL, "", "tmp"), -EINVAL);
 }
 END_TEST
 
 START_TEST(test_audit_format)
 {
-        struct tm tm = {.tm_year = 126, .tm_mon = 10, .tm_mday = 29,
-                        .tm_hour = 19, .tm_min = 33, .tm_sec = 5};
+        struct tm tm = {.tm_year = 126,
+                        .tm_mon = 10,
+                        .tm_mday = 29,
+                        .tm_hour = 19,
+                        .tm_min = 33,
+                        .tm_sec = 5};
         struct front_audit a = {.when = timegm(&tm),
                                 .box = "NAME",
                                 .uid = 0,
@@ -95,14 +101,17 @@ START_TEST(test_audit_format)
 
         /* The example of docs/enter.md, byte for byte. */
         ck_assert_int_gt(front_audit_format(buf, sizeof(buf), &a), 0);
-        ck_assert_str_eq(buf,
-                         "time=2026-11-29T19:33:05Z box=NAME peer_uid=0 "
-                         "peer_gid=0 peer_pid=123 request=enter user=root "
-                         "command=\"/bin/sh -c 'exit 3'\" outcome=exited "
-                         "status=3\n");
+        ck_assert_str_eq(buf, "time=2026-11-29T19:33:05Z box=NAME peer_uid=0 "
+                              "peer_gid=0 peer_pid=123 request=enter user=root "
+                              "command=\"/bin/sh -c 'exit 3'\" outcome=exited "
+                              "status=3\n");
         /* A refused peer: no request, user, command or status. */
-        a = (struct front_audit){.when = a.when, .box = "b", .uid = 1000,
-                                 .gid = 100, .pid = 7, .outcome = "refused",
+        a = (struct front_audit){.when = a.when,
+                                 .box = "b",
+                                 .uid = 1000,
+                                 .gid = 100,
+                                 .pid = 7,
+                                 .outcome = "refused",
                                  .status = -1};
         ck_assert_int_gt(front_audit_format(buf, sizeof(buf), &a), 0);
         ck_assert_str_eq(buf, "time=2026-11-29T19:33:05Z box=b peer_uid=1000 "
@@ -147,7 +156,7 @@ struct fx {
         struct front *f;
         int broker, spawner; /* the test's ends */
         int audit;           /* read end of the audit pipe */
-        char dir[64], sock[128];
+        char sock[64];       /* abstract name of the listening socket */
 };
 
 static void hdr_init(void *m, enum ipc_type t, uint32_t id)
@@ -229,17 +238,18 @@ static void fx_start(struct fx *x, int64_t operator_gid, bool listening)
         if (listening) {
                 struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
-                strcpy(x->dir, "/tmp/check-enterd-XXXXXX");
-                ck_assert_ptr_nonnull(mkdtemp(x->dir));
-                ck_assert_int_eq(chmod(x->dir, 0755), 0);
-                snprintf(x->sock, sizeof(x->sock), "%s/enter.sock", x->dir);
-                strcpy(sa.sun_path, x->sock);
+                static unsigned n;
+
+                /* An abstract address: nothing is left on disk even when a
+                 * failed assertion ends the test early. */
+                snprintf(x->sock, sizeof(x->sock), "check-enterd-%d-%u",
+                         (int)getpid(), n++);
+                memcpy(sa.sun_path + 1, x->sock, strlen(x->sock));
                 lfd = socket(AF_UNIX,
                              SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
                 ck_assert_int_ge(lfd, 0);
                 ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)),
                                  0);
-                ck_assert_int_eq(chmod(x->sock, 0777), 0);
                 ck_assert_int_eq(listen(lfd, 64), 0);
         }
         x->f = front_new("box1", b[0], s[0], lfd);
@@ -277,10 +287,6 @@ static void fx_stop(struct fx *x)
         close(x->broker);
         close(x->spawner);
         close(x->audit);
-        if (x->sock[0])
-                unlink(x->sock);
-        if (x->dir[0])
-                rmdir(x->dir);
 }
 
 static int client_connect(struct fx *x)
@@ -288,7 +294,7 @@ static int client_connect(struct fx *x)
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
-        strcpy(sa.sun_path, x->sock);
+        memcpy(sa.sun_path + 1, x->sock, strlen(x->sock));
         ck_assert_int_ge(fd, 0);
         ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
         return fd;
@@ -657,7 +663,7 @@ START_TEST(test_refused_peer)
                      setresuid(65534, 65534, 65534) < 0))
                         _exit(2);
                 fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-                strcpy(sa.sun_path, x.sock);
+                memcpy(sa.sun_path + 1, x.sock, strlen(x.sock));
                 if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
                         _exit(3);
                 p = (struct pollfd){.fd = fd, .events = POLLIN};

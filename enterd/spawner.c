@@ -69,13 +69,11 @@ static int spawner_caps_set(uint64_t extra)
         for (unsigned c = 0; c < 64; c++)
                 if ((prm >> c) & 1 &&
                     capng_update(CAPNG_ADD,
-                                 CAPNG_PERMITTED | ((eff >> c) & 1
-                                                        ? CAPNG_EFFECTIVE
-                                                        : 0),
+                                 CAPNG_PERMITTED |
+                                     ((eff >> c) & 1 ? CAPNG_EFFECTIVE : 0),
                                  c) < 0)
                         return -EINVAL;
-        if (capng_apply(CAPNG_SELECT_CAPS) < 0 ||
-            capng_get_caps_process() < 0)
+        if (capng_apply(CAPNG_SELECT_CAPS) < 0 || capng_get_caps_process() < 0)
                 return -EPERM;
         for (unsigned c = 0; c < 64; c++) {
                 if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) < 0)
@@ -339,8 +337,8 @@ static int spawner_handle_config(struct spawner *s, void *msg, char *errmsg,
         if (r >= 0)
                 r = config_audit(c->audit_log, &audit, errmsg, errlen);
         if (r >= 0)
-                r = spawner_caps_set(c->no_new_privs ? c->caps & caps_permitted()
-                                                     : 0);
+                r = spawner_caps_set(
+                    c->no_new_privs ? c->caps & caps_permitted() : 0);
         if (r < 0) {
                 if (!errmsg[0])
                         snprintf(errmsg, errlen, "drop capabilities: %s",

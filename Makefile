@@ -53,7 +53,7 @@ TESTLIB_OBJS := $(call objs,$(wildcard tests/lib/*.c))
 
 .SECONDEXPANSION:
 .SECONDARY:
-.PHONY: all check check-run unit integration fuzz bench install clean format ci demo
+.PHONY: all check check-run unit integration fuzz bench install clean format ci demo soak
 all: $(BINS) $(BUILD)/libpbox.so $(BUILD)/pbox.pc
 
 $(BUILD)/obj/%.o: %.c
@@ -149,6 +149,12 @@ ci:
 demo:
 	scripts/demo.sh
 
+# Boxes started and stopped in a loop under concurrent enters; fails on
+# growth or on any failed request (scripts/soak.sh). CI runs 120 s.
+DURATION ?= 120
+soak: all
+	scripts/soak.sh $(abspath $(BUILD)) $(DURATION)
+
 bench: all
 	tests/bench/bench.sh $(abspath $(BUILD))
 
@@ -162,6 +168,15 @@ install: all
 	install -m 0755 $(BUILD)/libpbox.so $(DESTDIR)$(PREFIX)/lib/libpbox.so.0
 	ln -sf libpbox.so.0 $(DESTDIR)$(PREFIX)/lib/libpbox.so
 	install -m 0644 $(BUILD)/pbox.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/local/bin/pbox|$(PREFIX)/bin/pbox|g' 'contrib/systemd/pbox@.service' \
+	  >'$(DESTDIR)$(PREFIX)/lib/systemd/system/pbox@.service'
+	chmod 0644 '$(DESTDIR)$(PREFIX)/lib/systemd/system/pbox@.service'
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 contrib/bash-completion/pbox $(DESTDIR)$(PREFIX)/share/bash-completion/completions/pbox
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

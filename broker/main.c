@@ -26,18 +26,20 @@ PBOX_SAN_DEFAULTS
  * waiting for them means nothing is left when `pbox start` returns. */
 static int fail(struct broker *b, int status)
 {
+        /* enterd first: the mounter's teardown removes the state directory
+         * enterd may still be binding its socket in. */
         if (b->enterd_sock >= 0) {
                 close(b->enterd_sock);
                 b->enterd_sock = -1;
         }
+        if (b->enterd_pid > 0)
+                (void)waitpid(b->enterd_pid, NULL, 0);
         if (b->mounter_sock >= 0) {
                 close(b->mounter_sock);
                 b->mounter_sock = -1;
         }
         if (b->mounter_pid > 0)
                 (void)waitpid(b->mounter_pid, NULL, 0);
-        if (b->enterd_pid > 0)
-                (void)waitpid(b->enterd_pid, NULL, 0);
         return status;
 }
 

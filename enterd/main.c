@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,25 +111,24 @@ static _Noreturn void run_spawner(int sock, int listen_fd, int front_end,
 
 /* The spawner ends on the front's EOF after killing and reaping what it
  * started; wait for that, bounded, so nothing outlives enterd. */
-static void wait_spawner(pid_t pid)
+/* The front's last act: let the spawner kill and reap what it started
+ * (it saw our EOF), then reap it. Waits on its pidfd, opened before the
+ * seccomp filter. */
+static void wait_spawner(pid_t pid, int pidfd)
 {
-        struct timespec tick = {0, 20 * 1000 * 1000};
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
 
-        for (int ms = 0; ms < SPAWNER_WAIT_MS; ms += 20) {
-                pid_t r = waitpid(pid, NULL, WNOHANG);
-
-                if (r == pid || (r < 0 && errno != EINTR))
-                        return;
-                nanosleep(&tick, NULL);
-        }
-        fprintf(stderr, "pbox-enterd: the spawner did not end in time\n");
+        if (pidfd >= 0 && poll(&p, 1, SPAWNER_WAIT_MS) == 0)
+                fprintf(stderr, "pbox-enterd: the spawner did not end in "
+                                "time\n");
+        (void)waitpid(pid, NULL, pidfd >= 0 ? WNOHANG : 0);
 }
 
 int main(int argc, char **argv)
 {
         char err[PBOX_ERR_LEN], path[4096], dir[4096];
         int keep[] = {BROKER_FD};
-        int sv[2], lfd, status;
+        int sv[2], lfd, status, spfd;
         struct front *f;
         pid_t broker, front, spawner;
         uid_t uid;
@@ -181,6 +182,7 @@ int main(int argc, char **argv)
         if (spawner == 0)
                 run_spawner(sv[1], lfd, sv[0], front, path, dir);
         close(sv[1]);
+        spfd = (int)syscall(SYS_pidfd_open, spawner, 0);
 
         /* The front: for good, no way back to root, no capabilities. The
          * uid change clears the parent-death signal: set it again. */
@@ -198,7 +200,7 @@ int main(int argc, char **argv)
         f = front_new(argv[1], BROKER_FD, sv[0], lfd);
         if (!f) {
                 fprintf(stderr, "pbox-enterd: out of memory\n");
-                wait_spawner(spawner);
+                wait_spawner(spawner, spfd);
                 return 125;
         }
         /* glibc loads the time zone on the first gmtime_r(); do it now,
@@ -208,11 +210,11 @@ int main(int argc, char **argv)
         if (enterd_front_seccomp_install() < 0) {
                 fprintf(stderr, "pbox-enterd: seccomp filter\n");
                 front_free(f);
-                wait_spawner(spawner);
+                wait_spawner(spawner, spfd);
                 return 125;
         }
         status = front_run(f);
         front_free(f); /* the spawner sees EOF */
-        wait_spawner(spawner);
+        wait_spawner(spawner, spfd);
         return status;
 }

@@ -331,9 +331,17 @@ static int spawner_handle_config(struct spawner *s, void *msg, char *errmsg,
         s->box.caps = c->caps;
         s->box.no_new_privs = c->no_new_privs;
         r = config_init(s, (pid_t)c->init_pid, errmsg, errlen);
-        if (r >= 0)
+        if (r >= 0) {
                 r = config_perms(s->sock_path, s->box_dir, c->operator_gid,
                                  errmsg, errlen);
+                /* A box whose init already exited may be torn down by now,
+                 * its state directory gone: there is nothing to open to
+                 * operators, and requests get "init has exited". */
+                if (r < 0 && pidfd_exited(s->box.init_pidfd)) {
+                        r = 0;
+                        errmsg[0] = '\0';
+                }
+        }
         if (r >= 0)
                 r = config_audit(c->audit_log, &audit, errmsg, errlen);
         if (r >= 0)
@@ -594,6 +602,9 @@ static int spawner_dispatch(struct spawner *s)
                 return -EPROTO;
         }
         r = h->fn(s, msg, errmsg, sizeof(errmsg));
+        /* The front went away while we answered: the normal end. */
+        if (r == -EPIPE || r == -ECONNRESET)
+                return -ECONNRESET;
         if (r < 0) {
                 fprintf(stderr, "pbox-enterd-sp: %s\n",
                         errmsg[0] ? errmsg : strerror(-r));

@@ -371,6 +371,13 @@ void box_teardown(struct mounter *m)
                 (void)!write(m->janitor_fd, "x", 1);
                 close(m->janitor_fd);
                 m->janitor_fd = -EBADF;
+                /* Reaped here: it exits at once, and nobody else would. */
+                {
+                        siginfo_t si;
+
+                        (void)waitid(P_PID, (id_t)m->janitor_pid, &si, WEXITED);
+                }
+                m->janitor_pid = 0;
         }
 }
 
@@ -410,5 +417,6 @@ static int spawn_janitor(struct mounter *m)
         }
         close(p[0]);
         m->janitor_fd = p[1];
+        m->janitor_pid = pid;
         return 0;
 }

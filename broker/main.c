@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -165,6 +166,9 @@ int main(int argc, char **argv)
                 broker_report(&b, 125, "detach: %s", strerror(-r));
                 return 125;
         }
+        /* Orphans of the helpers come back to the broker, which reaps them
+         * (PID 1 may not). */
+        (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         if (broker_spawn_helpers(&b) < 0)
                 return fail(&b, 125);
         if (broker_drop_privileges(&b) < 0)

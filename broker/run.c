@@ -309,6 +309,12 @@ static void on_signal(struct broker *b, int sfd, int tfd)
                 if (b->tty_master >= 0)
                         (void)relay_copy_winsize(0, b->tty_master);
                 break;
+        case SIGCHLD:
+                /* As subreaper the broker adopts what its helpers leave
+                 * (a janitor, a spawner): reap them all. */
+                while (waitpid(-1, NULL, WNOHANG) > 0)
+                        ;
+                break;
         default:
                 break;
         }

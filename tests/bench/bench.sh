@@ -46,7 +46,7 @@ export D=$TMP/run              # pbox --data-dir
 export CRUN_ROOT=$TMP/crun     # crun --root (state)
 export RUNC_ROOT=$TMP/runc     # runc --root (state)
 export ERRF=$TMP/err           # stderr of the run being timed
-BOX=benchbox                   # the long-running pbox box
+export BOX=benchbox            # the long-running pbox box
 HELPER=                        # pid holding the OCI runtimes' mount namespace
 UBOX=                          # pid of the unshare fallback box, if used
 CRUN_FG=
@@ -218,7 +218,7 @@ enter_nsenter() {
 	# shellcheck disable=SC2086 # NSENTER_EXTRA is a list of options
 	nsenter -t "$NSPID" -m -p -u -i $NSENTER_EXTRA -- /bin/true
 }
-enter_pbox() { "$PBOX" enter --name benchbox --data-dir "$D" -- /bin/true; }
+enter_pbox() { "$PBOX" enter --name "$BOX" --data-dir "$D" -- /bin/true; }
 enter_crun() { crun --root "$CRUN_ROOT" exec benchx /bin/true; }
 enter_runc() { runc --root "$RUNC_ROOT" exec benchx /bin/true; }
 # (c) 1 GiB through the entered process's stdout, into a host file
@@ -228,7 +228,7 @@ dd_nsenter() {
 		dd if=/dev/zero bs=1M count="$DD_MB" status=none >"$TMP/dd.out"
 }
 dd_pbox() {
-	"$PBOX" enter --name benchbox --data-dir "$D" -- \
+	"$PBOX" enter --name "$BOX" --data-dir "$D" -- \
 		dd if=/dev/zero bs=1M count="$DD_MB" status=none >"$TMP/dd.out"
 }
 # (d) CLIENTS concurrent clients, PER_CLIENT enters each; fails if any did
@@ -497,9 +497,11 @@ if [ -z "$PBOX_NA" ] && [ -z "${NA[enter/pbox]:-}" ]; then
 	done < <(components)
 	log "== enterd over $ENTERS enters"
 	fails=0
+	t0=${EPOCHREALTIME/./}
 	for ((i = 0; i < ENTERS; i++)); do
 		enter_pbox </dev/null >/dev/null 2>"$ERRF" || fails=$((fails + 1))
 	done
+	rate=$(calc "$ENTERS * 1000000 / (${EPOCHREALTIME/./} - $t0)")
 	for name in "${!before[@]}"; do
 		read -r pid r0 _ f0 <<<"${before[$name]}"
 		if [ ! -d "/proc/$pid" ]; then
@@ -509,7 +511,7 @@ if [ -z "$PBOX_NA" ] && [ -z "${NA[enter/pbox]:-}" ]; then
 		read -r r1 _ < <(mem_of "$pid")
 		f1=$(fds_of "$pid")
 		v=$(verdict "$f1 <= $f0 && $r1 - $r0 <= 128 && $fails == 0")
-		GROWTH+=("$name|RSS ${r0}->${r1} kB, fds $f0->$f1, $fails failed|$v")
+		GROWTH+=("$name|RSS ${r0}->${r1} kB, fds $f0->$f1, $fails failed, $(printf '%.0f' "$rate")/s|$v")
 	done
 fi
 

@@ -34,9 +34,10 @@
 #include "ipc.h"
 #include "testutil.h"
 
-#define REPORT_LEN 8192
+#define REPORT_LEN    8192
 #define ENTER_TIMEOUT 20
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_PATH                                                           \
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Failure text: what, then pbox's status and output. */
 #define ck_run(cond, r, what)                                                  \
@@ -99,9 +100,8 @@ static size_t enter_argv(const struct test_box *b, const char **argv,
 
 /* `pbox enter --name --data-dir ARGS...` (options, "--", CMD...), stdin
  * from in (NULL: /dev/null); returns the status. */
-static int __attribute__((sentinel)) enter(const struct test_box *b,
-                                           struct run_result *r,
-                                           const char *in, ...)
+static int __attribute__((sentinel))
+enter(const struct test_box *b, struct run_result *r, const char *in, ...)
 {
         const char *argv[64];
         va_list ap;
@@ -114,9 +114,9 @@ static int __attribute__((sentinel)) enter(const struct test_box *b,
 
 /* The same as `setpriv PRIV... $PBOX_BUILD/pbox enter ...`: priv is a
  * NULL-terminated list of setpriv options. */
-static int __attribute__((sentinel)) enter_as(const struct test_box *b,
-                                              struct run_result *r,
-                                              const char *const priv[], ...)
+static int __attribute__((sentinel))
+enter_as(const struct test_box *b, struct run_result *r,
+         const char *const priv[], ...)
 {
         _cleanup_free_ char *pbox = pbox_build_path("pbox");
         const char *argv[80] = {"setpriv"};
@@ -359,8 +359,9 @@ static void assert_field(const char *line, const char *key, const char *want)
         _cleanup_free_ char *v = audit_field(line, key);
         int l = (int)strcspn(line, "\n");
 
-        ck_assert_msg(v && !strcmp(v, want), "audit %s: want %s, got %s in: %.*s",
-                      key, want, v ? v : "(absent)", l, line);
+        ck_assert_msg(v && !strcmp(v, want),
+                      "audit %s: want %s, got %s in: %.*s", key, want,
+                      v ? v : "(absent)", l, line);
 }
 
 /* time=YYYY-MM-DDTHH:MM:SSZ, box, peer_pid > 0 (common to every line). */
@@ -430,8 +431,8 @@ static void pty_drain(int master, struct pty_result *res)
  * a new pseudo-terminal of size ws, its controlling terminal on 0, 1, 2;
  * play steps; wait up to timeout_s. */
 static void pty_run(const char *const args[], const struct winsize *ws,
-                    const struct pty_step *steps, size_t nsteps,
-                    int timeout_s, struct pty_result *res)
+                    const struct pty_step *steps, size_t nsteps, int timeout_s,
+                    struct pty_result *res)
 {
         _cleanup_free_ char *pbox = pbox_build_path("pbox");
         const char *argv[64] = {pbox};
@@ -472,9 +473,10 @@ static void pty_run(const char *const args[], const struct winsize *ws,
 
                 poll(&pf, 1, 20);
                 pty_drain(master, res);
-                if (step < nsteps && strstr(res->out + mark, steps[step].expect)) {
+                if (step < nsteps &&
+                    strstr(res->out + mark, steps[step].expect)) {
                         mark = (size_t)(strstr(res->out + mark,
-                                                steps[step].expect) -
+                                               steps[step].expect) -
                                         res->out) +
                                strlen(steps[step].expect);
                         if (step == 0)
@@ -616,11 +618,8 @@ START_TEST(test_exit_codes)
                 const char *cmd;
                 int want;
         } cases[] = {
-            {"exit 0", 0},
-            {"exit 3", 3},
-            {"exit 255", 255},
-            {"kill -9 $$", 137},
-            {"kill -TERM $$", 143},
+            {"exit 0", 0},       {"exit 3", 3},          {"exit 255", 255},
+            {"kill -9 $$", 137}, {"kill -TERM $$", 143},
         };
         struct test_box *b = box_new();
         _cleanup_free_ char *ne = NULL;
@@ -668,9 +667,8 @@ START_TEST(test_not_running)
 
         enter(b, &r, NULL, "--", "/bin/true", NULL);
         assert_pbox_error(&r, "enter into a box that does not run");
-        ck_assert_int_ge(asprintf(&sock, "%s/%s/enter.sock", b->data_dir,
-                                  b->name),
-                         0);
+        ck_assert_int_ge(
+            asprintf(&sock, "%s/%s/enter.sock", b->data_dir, b->name), 0);
         ck_run(strstr(r.err, b->name) && strstr(r.err, sock), &r,
                "the error must name the box and its socket");
         run_result_free(&r);
@@ -831,9 +829,9 @@ START_TEST(test_env_precedence)
         struct run_result r = {0};
 
         setenv("PBOXTEST_HOSTLEAK", "leak", 1);
-        assert_started(b, test_box_start_detached(
-                              b, "--enter-env", "A=start,B=start,TERM=vt100",
-                              NULL));
+        assert_started(b, test_box_start_detached(b, "--enter-env",
+                                                  "A=start,B=start,TERM=vt100",
+                                                  NULL));
         enter(b, &r, NULL, "--", "env", NULL);
         ck_run(r.status == 0, &r, "env");
         ck_run(has_line(r.out, "PATH=" DEFAULT_PATH), &r, "default PATH");
@@ -871,12 +869,12 @@ START_TEST(test_env_precedence)
         run_result_free(&r);
 
         /* enter.env is read again at every enter */
-        ck_assert_int_ge(
-            asprintf(&envf, "%s/etc/pbox/enter.env", b->rootfs), 0);
+        ck_assert_int_ge(asprintf(&envf, "%s/etc/pbox/enter.env", b->rootfs),
+                         0);
         write_file(envf, "A=\"changed\"\n", 0644);
         enter(b, &r, NULL, "--", "env", NULL);
-        ck_run(has_line(r.out, "A=changed") && !has_line(r.out, "B=start"),
-               &r, "/etc/pbox/enter.env must be read at every enter");
+        ck_run(has_line(r.out, "A=changed") && !has_line(r.out, "B=start"), &r,
+               "/etc/pbox/enter.env must be read at every enter");
         run_result_free(&r);
         unsetenv("PBOXTEST_HOSTLEAK");
         test_box_free(b);
@@ -895,8 +893,8 @@ START_TEST(test_workdir)
         enter(b, &r, NULL, "-w", "/tmp", "--", "pwd", NULL);
         ck_run(r.status == 0 && !strcmp(r.out, "/tmp\n"), &r, "-w /tmp");
         run_result_free(&r);
-        enter(b, &r, NULL, "-u", "user", "--workdir", "/home/user", "--",
-              "pwd", NULL);
+        enter(b, &r, NULL, "-u", "user", "--workdir", "/home/user", "--", "pwd",
+              NULL);
         ck_run(r.status == 0 && !strcmp(r.out, "/home/user\n"), &r,
                "--workdir as user");
         run_result_free(&r);
@@ -947,8 +945,15 @@ START_TEST(test_tty)
         };
         struct test_box *b = box_new();
         const char *args[] = {
-            "enter",   "--name", b->name, "--data-dir", b->data_dir, "-t", "--",
-            "/bin/sh", "-c",
+            "enter",
+            "--name",
+            b->name,
+            "--data-dir",
+            b->data_dir,
+            "-t",
+            "--",
+            "/bin/sh",
+            "-c",
             "stty size; tty; echo \"fds:$(ls /proc/self/fd | tr '\\n' ,)\"; "
             "echo READY; read x; echo \"got:$x\"; stty size; exit 5",
             NULL};
@@ -1027,9 +1032,10 @@ START_TEST(test_signal_forward)
         for (size_t i = 0; i < ELEMENTSOF(sigs); i++) {
                 char script[256], ready[64], msg[96];
                 _cleanup_free_ char *pbox = pbox_build_path("pbox");
-                const char *argv[] = {pbox, "enter", "--name", b->name,
-                                      "--data-dir", b->data_dir, "--",
-                                      "/bin/sh", "-c", script, NULL};
+                const char *argv[] = {pbox,    "enter",      "--name",
+                                      b->name, "--data-dir", b->data_dir,
+                                      "--",    "/bin/sh",    "-c",
+                                      script,  NULL};
                 struct run_proc p = {0};
                 struct run_result r = {0};
 
@@ -1046,8 +1052,10 @@ START_TEST(test_signal_forward)
                 }
                 ck_assert_int_eq(kill(p.pid, sigs[i].sig), 0);
                 run_finish(&p, &r, 10);
-                snprintf(msg, sizeof(msg), "SIG%s to the client must reach "
-                         "the process (trap: exit 42)", sigs[i].name);
+                snprintf(msg, sizeof(msg),
+                         "SIG%s to the client must reach "
+                         "the process (trap: exit 42)",
+                         sigs[i].name);
                 ck_run(r.status == 42, &r, msg);
                 run_result_free(&r);
         }
@@ -1064,9 +1072,9 @@ START_TEST(test_client_killed)
         struct test_box *b = box_new();
         _cleanup_free_ char *pbox = pbox_build_path("pbox");
         char marker[32], script[128];
-        const char *argv[] = {pbox, "enter", "--name", b->name, "--data-dir",
-                              b->data_dir, "--", "/bin/sh", "-c", script,
-                              NULL};
+        const char *argv[] = {pbox,         "enter",     "--name", b->name,
+                              "--data-dir", b->data_dir, "--",     "/bin/sh",
+                              "-c",         script,      NULL};
         struct run_proc p = {0};
         struct run_result r = {0};
         pid_t inner = 0;
@@ -1113,9 +1121,12 @@ START_TEST(test_refused_peer)
                                             "--clear-groups", NULL};
         /* DAC_OVERRIDE gets it past the socket's file mode, so that only
          * enterd's own SO_PEERCRED check stands in the way. */
-        static const char *const dac[] = {
-            "--reuid=65534", "--regid=65534", "--clear-groups",
-            "--inh-caps=+dac_override", "--ambient-caps=+dac_override", NULL};
+        static const char *const dac[] = {"--reuid=65534",
+                                          "--regid=65534",
+                                          "--clear-groups",
+                                          "--inh-caps=+dac_override",
+                                          "--ambient-caps=+dac_override",
+                                          NULL};
         struct test_box *b = box_new();
         _cleanup_free_ char *audit = audit_path(b), *log = NULL;
         _cleanup_free_ char *ran = NULL;
@@ -1162,9 +1173,8 @@ START_TEST(test_operator_group)
         struct stat st;
 
         open_tmp_for_others(b);
-        assert_started(b, test_box_start_detached(
-                              b, "--operator-group", _i ? "1" : "daemon",
-                              NULL));
+        assert_started(b, test_box_start_detached(b, "--operator-group",
+                                                  _i ? "1" : "daemon", NULL));
         ck_assert_int_ge(asprintf(&dir, "%s/%s", b->data_dir, b->name), 0);
         ck_assert_int_ge(asprintf(&sock, "%s/enter.sock", dir), 0);
         ck_assert_int_eq(stat(sock, &st), 0);
@@ -1175,8 +1185,8 @@ START_TEST(test_operator_group)
         ck_assert_int_eq(stat(dir, &st), 0);
         ck_assert_msg(st.st_uid == 0 && st.st_gid == 1 &&
                           (st.st_mode & 07777) == 0710,
-                      "state dir %u:%u %o, want 0:1 710", st.st_uid,
-                      st.st_gid, st.st_mode & 07777);
+                      "state dir %u:%u %o, want 0:1 710", st.st_uid, st.st_gid,
+                      st.st_mode & 07777);
 
         enter_as(b, &r, primary, "--", "/bin/sh", "-c", "id -u; exit 6", NULL);
         ck_run(r.status == 6 && !strcmp(r.out, "0\n"), &r,
@@ -1207,15 +1217,15 @@ START_TEST(test_stop_operator)
 {
         struct test_box *b = box_new();
         _cleanup_free_ char *pbox = pbox_build_path("pbox");
-        const char *argv[] = {"setpriv",  "--reuid=65534", "--regid=1",
-                              "--clear-groups", pbox,   "stop",
-                              "--name",   b->name,      "--data-dir",
-                              b->data_dir,      NULL};
+        const char *argv[] = {
+            "setpriv",    "--reuid=65534", "--regid=1", "--clear-groups",
+            pbox,         "stop",          "--name",    b->name,
+            "--data-dir", b->data_dir,     NULL};
         struct run_result r = {0};
 
         open_tmp_for_others(b);
-        assert_started(b, test_box_start_detached(b, "--operator-group",
-                                                  "daemon", NULL));
+        assert_started(
+            b, test_box_start_detached(b, "--operator-group", "daemon", NULL));
         run_cmd(&r, NULL, 30, argv);
         ck_run(r.status == 0, &r, "pbox stop as an operator");
         assert_no_leftovers(b, 5);
@@ -1238,8 +1248,7 @@ START_TEST(test_only_stdio_fds)
         ck_run(r.status == 0 && !strcmp(r.out, "0\n1\n2\n3\n"), &r,
                "only 0, 1, 2 (and ls's own 3) may be open");
         run_result_free(&r);
-        enter(b, &r, "", "-i", "-u", "user", "--", "ls", "/proc/self/fd",
-              NULL);
+        enter(b, &r, "", "-i", "-u", "user", "--", "ls", "/proc/self/fd", NULL);
         ck_run(r.status == 0 && !strcmp(r.out, "0\n1\n2\n3\n"), &r,
                "only 0, 1, 2 with -i -u user");
         run_result_free(&r);
@@ -1307,18 +1316,18 @@ START_TEST(test_caps)
         struct run_result r = {0};
         const char *nnp = _i ? "1" : "0";
 
-        assert_started(b, _i ? test_box_start_detached(b, "--no-new-privs",
-                                                       NULL)
-                             : test_box_start_detached(b, NULL));
+        assert_started(b,
+                       _i ? test_box_start_detached(b, "--no-new-privs", NULL)
+                          : test_box_start_detached(b, NULL));
         for (int user = 0; user < 2; user++) {
                 _cleanup_free_ char *bnd = NULL, *eff = NULL, *prm = NULL;
                 _cleanup_free_ char *inh = NULL, *amb = NULL, *nn = NULL;
-                const char *want = user ? "0000000000000000"
-                                        : "00000000a80425fb";
+                const char *want =
+                    user ? "0000000000000000" : "00000000a80425fb";
 
                 if (user)
-                        enter(b, &r, NULL, "-u", "user", "--", "/bin/sh",
-                              "-c", CAPS_SCRIPT, NULL);
+                        enter(b, &r, NULL, "-u", "user", "--", "/bin/sh", "-c",
+                              CAPS_SCRIPT, NULL);
                 else
                         enter(b, &r, NULL, "--", "/bin/sh", "-c", CAPS_SCRIPT,
                               NULL);
@@ -1445,8 +1454,8 @@ START_TEST(test_concurrent)
         k = read(rep[0], msgs, sizeof(msgs) - 1);
         msgs[k > 0 ? k : 0] = '\0';
         close(rep[0]);
-        ck_assert_msg(failed == 0, "%d of %d clients saw failures:\n%s",
-                      failed, CONC_CLIENTS, msgs);
+        ck_assert_msg(failed == 0, "%d of %d clients saw failures:\n%s", failed,
+                      CONC_CLIENTS, msgs);
         ck_assert_int_eq(test_box_stop(b), 0);
         assert_no_leftovers(b, 5);
         test_box_free(b);
@@ -1684,8 +1693,8 @@ START_TEST(test_audit_log_option)
         const char *lines[4];
         struct run_result r = {0};
 
-        assert_started(b, test_box_start_detached(b, "--audit-log", custom,
-                                                  NULL));
+        assert_started(b,
+                       test_box_start_detached(b, "--audit-log", custom, NULL));
         enter(b, &r, NULL, "--", "/bin/true", NULL);
         ck_run(r.status == 0, &r, "enter");
         run_result_free(&r);

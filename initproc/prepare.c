@@ -4,9 +4,11 @@
  * The steps themselves are libipc/boxproc.c, shared with the processes
  * pbox-enterd starts in the box. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -15,6 +17,31 @@
 #include "initproc.h"
 #include "pbox.h"
 #include "proc.h"
+
+/* /dev/console is INIT's terminal, as systemd and runc expect: the pty
+ * peer bound over an empty file in the box's own /dev (a tmpfs pbox made,
+ * so nothing there is the box's yet). */
+static int bind_console(int peer, char *errmsg, size_t errlen)
+{
+        char src[64];
+        int fd;
+
+        fd = open("/dev/console",
+                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) {
+                snprintf(errmsg, errlen, "create /dev/console: %s",
+                         strerror(errno));
+                return -errno;
+        }
+        close(fd);
+        snprintf(src, sizeof(src), "/proc/self/fd/%d", peer);
+        if (mount(src, "/dev/console", NULL, MS_BIND, NULL) < 0) {
+                snprintf(errmsg, errlen, "bind /dev/console: %s",
+                         strerror(errno));
+                return -errno;
+        }
+        return 0;
+}
 
 /* A terminal from the box's own devpts; its master goes to the broker. */
 static int setup_tty(int sock, char *errmsg, size_t errlen)
@@ -27,6 +54,9 @@ static int setup_tty(int sock, char *errmsg, size_t errlen)
         if (r < 0)
                 return r;
         r = boxproc_take_tty(peer, 0, 0, errmsg, errlen);
+        if (r < 0)
+                return r;
+        r = bind_console(peer, errmsg, errlen);
         if (r < 0)
                 return r;
         msg.hdr.fds[0] = master;

@@ -31,7 +31,7 @@ struct broker {
         pid_t enterd_pid;
         int64_t operator_gid; /* -1: root only */
         char *audit_log;
-        bool ready;      /* init runs and the enter socket listens */
+        bool ready; /* init runs and the enter socket listens */
         /* Device requests from enterd, forwarded to the mounter: the
          * mounter's reply (by our id) goes back under enterd's id. */
         struct {
@@ -57,12 +57,13 @@ struct broker {
 };
 
 /* setup.c — the root phase. */
+int broker_open_log(struct broker *b);
 int broker_open_state(struct broker *b);
 int broker_daemonize(struct broker *b);
 /* pbox-mounter and pbox-enterd, each with its socket on fd 3. */
 int broker_spawn_helpers(struct broker *b);
 int broker_drop_privileges(struct broker *b);
-void broker_write_state(struct broker *b);
+int broker_write_state(struct broker *b);
 
 /* plan.c — configuration to the mounter, and INIT to initproc. */
 int broker_send_plan(struct broker *b, char *errmsg, size_t errlen);

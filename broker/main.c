@@ -4,7 +4,6 @@
  * validates all configuration and drives the box by messages (SPEC §1). */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "boxproc.h"
 #include "broker.h"
 #include "san.h"
 #include "seccomp.h"
@@ -52,7 +52,9 @@ static int resolve_enter_access(struct broker *b)
 
         b->operator_gid = -1;
         if (g) {
-                struct group *gr;
+                _cleanup_free_ char *spec = NULL;
+                struct pbox_user pu = {0};
+                char err[PBOX_ERR_LEN] = "";
                 char *end;
                 unsigned long n;
 
@@ -60,11 +62,18 @@ static int resolve_enter_access(struct broker *b)
                 n = strtoul(g, &end, 10);
                 if (*g && !*end && errno == 0 && n < UINT32_MAX) {
                         b->operator_gid = (int64_t)n;
-                } else if ((gr = getgrnam(g))) {
-                        b->operator_gid = gr->gr_gid;
+                } else if (!strchr(g, ':') && asprintf(&spec, "0:%s", g) >= 0 &&
+                           boxproc_resolve_user("/etc", spec, &pu, err,
+                                                sizeof(err)) == 0) {
+                        /* /etc/group by the project's parser, not NSS
+                         * (see broker_drop_privileges) */
+                        b->operator_gid = pu.gid;
+                        pbox_user_free(&pu);
                 } else {
-                        broker_report(b, 125, "--operator-group %s: unknown "
-                                      "group", g);
+                        broker_report(b, 125,
+                                      "--operator-group %s: unknown "
+                                      "group",
+                                      g);
                         return -ENOENT;
                 }
         }
@@ -160,7 +169,7 @@ int main(int argc, char **argv)
         sigaddset(&set, SIGCHLD);
         sigprocmask(SIG_BLOCK, &set, NULL);
 
-        if (broker_open_state(&b) < 0)
+        if (broker_open_log(&b) < 0)
                 return 125;
         if (b.early.detach && (r = broker_daemonize(&b)) < 0) {
                 broker_report(&b, 125, "detach: %s", strerror(-r));
@@ -169,6 +178,8 @@ int main(int argc, char **argv)
         /* Orphans of the helpers come back to the broker, which reaps them
          * (PID 1 may not). */
         (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        if (broker_open_state(&b) < 0)
+                return 125;
         if (broker_spawn_helpers(&b) < 0)
                 return fail(&b, 125);
         if (broker_drop_privileges(&b) < 0)
@@ -181,7 +192,12 @@ int main(int argc, char **argv)
         }
         if (resolve_enter_access(&b) < 0)
                 return fail(&b, 125);
-        broker_write_state(&b);
+        r = broker_write_state(&b);
+        if (r < 0) {
+                broker_report(&b, 125, "write %s/%s/state: %s", b.cfg.data_dir,
+                              b.cfg.name, strerror(-r));
+                return fail(&b, 125);
+        }
         r = setup_stdio(&b, inner, &ninner);
         if (r < 0) {
                 broker_report(&b, 125, "stdio: %s", strerror(-r));
@@ -193,8 +209,12 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < ninner; i++)
                 close(inner[i]);
         if (r >= 0) {
-                broker_write_state(&b);
-                r = broker_exec_init(&b, errmsg, sizeof(errmsg));
+                r = broker_write_state(&b);
+                if (r < 0)
+                        snprintf(errmsg, sizeof(errmsg), "write state: %s",
+                                 strerror(-r));
+                else
+                        r = broker_exec_init(&b, errmsg, sizeof(errmsg));
         }
         if (r < 0) {
                 broker_report(&b, 125, "%s", errmsg[0] ? errmsg : strerror(-r));

@@ -36,12 +36,17 @@ void broker_report(struct broker *b, int status, const char *fmt, ...)
                 memcpy(buf, &status, sizeof(int));
                 memcpy(buf + sizeof(int), msg, len);
                 (void)proc_write_full(b->ready_fd, buf, sizeof(int) + len);
-                close(b->ready_fd);
+                /* On failure the pipe stays open until this process exits:
+                 * the caller returns only once the box is cleaned up. */
+                if (status == 0)
+                        close(b->ready_fd);
                 b->ready_fd = -1;
         } else if (msg[0]) {
                 fprintf(stderr, "pbox: start: %s\n", msg);
         }
 }
+
+static void send_mounter(struct broker *b, void *msg);
 
 /* Init runs and enterd listens: `--detach` returns, systemd hears READY. */
 static void box_ready(struct broker *b)
@@ -50,7 +55,14 @@ static void box_ready(struct broker *b)
 
         b->ready = true;
         b->state = BOX_RUNNING;
-        broker_write_state(b);
+        if (broker_write_state(b) < 0) {
+                struct ipc_mnt_kill k = {.hdr.type = IPC_MNT_KILL};
+
+                broker_report(b, 125, "write the state file: no space");
+                b->state = BOX_STOPPING;
+                send_mounter(b, &k);
+                return;
+        }
         if (b->notify_fd >= 0) {
                 (void)send(b->notify_fd, ready, sizeof(ready) - 1,
                            MSG_NOSIGNAL);
@@ -210,7 +222,7 @@ static void begin_stop(struct broker *b, int tfd, unsigned timeout)
                 return;
         }
         b->state = BOX_STOPPING;
-        broker_write_state(b);
+        (void)broker_write_state(b);
         send_mounter(b, &s);
         if (timeout == 0)
                 its.it_value.tv_nsec = 1;

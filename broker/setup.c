@@ -3,7 +3,6 @@
  * unprivileged --broker-user for good (SPEC §1). */
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "boxproc.h"
 #include "broker.h"
 #include "cleanup.h"
 #include "ipc.h"
@@ -86,25 +86,57 @@ static void notify_connect(struct broker *b)
         b->notify_fd = fd;
 }
 
-int broker_open_state(struct broker *b)
+/* DATA_DIR, its _log/ and, with --detach, the box's log; the notify
+ * socket. Before daemonizing: the log is where the daemon writes. */
+int broker_open_log(struct broker *b)
 {
         const char *dd = b->early.data_dir, *name = b->early.name;
-        _cleanup_free_ char *dir = NULL, *logdir = NULL, *path = NULL;
+        _cleanup_free_ char *logdir = NULL, *path = NULL;
         int r;
 
-        if (asprintf(&dir, "%s/%s", dd, name) < 0 ||
-            asprintf(&logdir, "%s/_log", dd) < 0)
+        if (asprintf(&logdir, "%s/_log", dd) < 0)
                 return -ENOMEM;
         r = mkdir_p(dd, 0711);
         if (r >= 0)
                 r = mkdir_p(logdir, 0700);
-        if (r >= 0)
-                r = mkdir_p(dir, 0700);
+        if (r < 0) {
+                broker_report(b, 125, "create %s: %s", logdir, strerror(-r));
+                return r;
+        }
+        if (b->early.detach) {
+                if (asprintf(&path, "%s/%s.log", logdir, name) < 0)
+                        return -ENOMEM;
+                b->log_fd =
+                    open(path,
+                         O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                         0640);
+                if (b->log_fd < 0) {
+                        r = -errno;
+                        broker_report(b, 125, "open %s: %s", path,
+                                      strerror(errno));
+                        return r;
+                }
+        }
+        notify_connect(b);
+        return 0;
+}
+
+/* DATA_DIR/NAME with its lock and state file. Called right before the
+ * helpers are spawned: from then on the mounter (and its janitor) remove
+ * the directory whatever happens, and the lock guarantees it is ours. */
+int broker_open_state(struct broker *b)
+{
+        const char *dd = b->early.data_dir, *name = b->early.name;
+        _cleanup_free_ char *dir = NULL, *path = NULL;
+        int r;
+
+        if (asprintf(&dir, "%s/%s", dd, name) < 0)
+                return -ENOMEM;
+        r = mkdir_p(dir, 0700);
         if (r < 0) {
                 broker_report(b, 125, "create %s: %s", dir, strerror(-r));
                 return r;
         }
-        free(path);
         if (asprintf(&path, "%s/lock", dir) < 0)
                 return -ENOMEM;
         r = take_lock(path, &b->lock_fd);
@@ -131,23 +163,19 @@ int broker_open_state(struct broker *b)
         if (asprintf(&path, "%s/enter.sock", dir) < 0)
                 return -ENOMEM;
         (void)unlink(path); /* left by a box that crashed */
-        if (b->early.detach) {
-                free(path);
-                if (asprintf(&path, "%s/%s.log", logdir, name) < 0)
-                        return -ENOMEM;
-                b->log_fd =
-                    open(path,
-                         O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-                         0640);
-                if (b->log_fd < 0) {
-                        r = -errno;
-                        broker_report(b, 125, "open %s: %s", path,
-                                      strerror(errno));
-                        return r;
-                }
-        }
-        notify_connect(b);
         return 0;
+}
+
+/* One report from the daemon: an int status and a NUL-terminated
+ * message, in one write (or EOF). */
+static ssize_t read_report(int fd, char *buf, size_t len)
+{
+        ssize_t n;
+
+        do
+                n = read(fd, buf, len);
+        while (n < 0 && errno == EINTR);
+        return n;
 }
 
 /* --detach: the caller waits on a pipe for the outcome (0 once ready, or
@@ -169,7 +197,7 @@ int broker_daemonize(struct broker *b)
                 int status = 125;
 
                 close(p[1]);
-                n = proc_read_full(p[0], buf, sizeof(buf) - 1);
+                n = read_report(p[0], buf, sizeof(buf) - 1);
                 if (n >= (ssize_t)sizeof(int)) {
                         memcpy(&status, buf, sizeof(int));
                         if (buf[sizeof(int)])
@@ -180,6 +208,9 @@ int broker_daemonize(struct broker *b)
                                 "pbox: start: the broker exited before the "
                                 "box was ready\n");
                 }
+                /* A failed start: wait until the broker has cleaned up. */
+                while (status != 0 && read_report(p[0], buf, sizeof(buf)) > 0)
+                        ;
                 _exit(status);
         }
         close(p[0]);
@@ -264,27 +295,25 @@ int broker_spawn_helpers(struct broker *b)
 int broker_drop_privileges(struct broker *b)
 {
         const char *u = b->early.broker_user;
-        struct passwd *pw;
-        char *end;
+        struct pbox_user pu = {0};
+        char err[PBOX_ERR_LEN] = "";
         uid_t uid;
         gid_t gid;
         int r;
 
-        errno = 0;
-        uid = (uid_t)strtoul(u, &end, 10);
-        if (*u && !*end) {
-                pw = getpwuid(uid);
-                gid = pw ? pw->pw_gid : (gid_t)uid;
-        } else {
-                pw = getpwnam(u);
-                if (!pw) {
-                        broker_report(b, 125, "broker user %s: unknown user",
-                                      u);
-                        return -ENOENT;
-                }
-                uid = pw->pw_uid;
-                gid = pw->pw_gid;
+        /* From the host's /etc/passwd by the project's parser, never NSS:
+         * the helpers are linked statically, where glibc's NSS would
+         * dlopen the host's modules (and crash on a miss). */
+        r = strchr(u, ':')
+                ? -ENOENT
+                : boxproc_resolve_user("/etc", u, &pu, err, sizeof(err));
+        if (r < 0) {
+                broker_report(b, 125, "broker user %s: unknown user", u);
+                return -ENOENT;
         }
+        uid = pu.uid;
+        gid = pu.gid;
+        pbox_user_free(&pu);
         if (uid == 0) {
                 broker_report(b, 125, "broker user %s: must not be root", u);
                 return -EINVAL;
@@ -311,14 +340,17 @@ static const char *state_name(enum box_state s)
         return "unknown";
 }
 
-/* The state file pbox status reads: key=value lines, rewritten whole. */
-void broker_write_state(struct broker *b)
+/* The state file pbox status reads: key=value lines, rewritten whole.
+ * A box whose state cannot be written (a full disk) cannot be found by
+ * pbox stop/status: the caller treats failure as fatal. */
+int broker_write_state(struct broker *b)
 {
         char buf[8192];
+        ssize_t w;
         int n;
 
         if (b->state_fd < 0)
-                return;
+                return -EBADF;
         n = snprintf(buf, sizeof(buf),
                      "name=%s\nstate=%s\ninit_pid=%d\nstarted=%lld\n"
                      "cgroup=%s\nbroker=%d\nmounter=%d\ninitproc=%d\n"
@@ -330,7 +362,11 @@ void broker_write_state(struct broker *b)
                      (int)b->enterd_pid, b->cfg.minimal_init ? 1 : 0,
                      b->cfg.stop_timeout);
         if (n < 0 || (size_t)n >= sizeof(buf))
-                return;
-        if (pwrite(b->state_fd, buf, (size_t)n, 0) == n)
-                (void)!ftruncate(b->state_fd, n);
+                return -ENOBUFS;
+        w = pwrite(b->state_fd, buf, (size_t)n, 0);
+        if (w < 0)
+                return -errno;
+        if (w != n)
+                return -ENOSPC;
+        return ftruncate(b->state_fd, n) < 0 ? -errno : 0;
 }

@@ -36,8 +36,6 @@
 #define F_SEAL_EXEC 0x0020
 #endif
 
-static int spawn_janitor(struct mounter *m);
-
 /* A sealed, executable in-memory copy of pbox-initproc. */
 static int seal_initproc(char *errmsg, size_t errlen)
 {
@@ -236,11 +234,6 @@ int box_create(struct mounter *m, const struct ipc_mnt_create *req,
                               errmsg, errlen);
         if (r < 0)
                 return r;
-        r = spawn_janitor(m);
-        if (r < 0) {
-                snprintf(errmsg, errlen, "fork: %s", strerror(-r));
-                return r;
-        }
         memfd = seal_initproc(errmsg, errlen);
         if (memfd < 0)
                 return memfd;
@@ -340,10 +333,16 @@ static void remove_state_dir(const struct mounter *m)
         d = opendir(path);
         if (!d)
                 return;
-        while ((de = readdir(d)))
-                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-                        (void)unlinkat(dirfd(d), de->d_name, 0);
-        (void)rmdir(path);
+        /* A directory stream may skip entries unlinked under it (tmpfs),
+         * and enterd may still be creating its socket: a few passes. */
+        for (int pass = 0; pass < 10; pass++) {
+                rewinddir(d);
+                while ((de = readdir(d)))
+                        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+                                (void)unlinkat(dirfd(d), de->d_name, 0);
+                if (rmdir(path) == 0 || errno != ENOTEMPTY)
+                        return;
+        }
 }
 
 void box_teardown(struct mounter *m)
@@ -381,12 +380,14 @@ void box_teardown(struct mounter *m)
         }
 }
 
-/* The janitor is a fork of the mounter that only waits: if the mounter
- * is killed (SIGKILL leaves it no teardown), the box's init dies by its
- * parent-death signal, and the janitor removes what the mounter made —
- * the cgroups and the state directory — so a crashed component never
- * leaves a half box behind (SPEC §5). It holds no socket of the box. */
-static int spawn_janitor(struct mounter *m)
+/* The janitor is a fork of the mounter, made before anything else, that
+ * only waits: if the mounter is killed (SIGKILL leaves it no teardown), the
+ * box's init dies by its parent-death signal, and the janitor removes what
+ * the mounter may have made — the box's cgroups, found by name, and the
+ * state directory — so a crashed component never leaves a half box behind
+ * (SPEC §5). It holds no socket of the box. Conversely the mounter watches
+ * it (main.c): a killed janitor takes the box down too. */
+int janitor_spawn(struct mounter *m)
 {
         int p[2];
         pid_t pid;
@@ -410,7 +411,13 @@ static int spawn_janitor(struct mounter *m)
                         n = read(p[0], &c, 1);
                 while (n < 0 && errno == EINTR);
                 if (n != 1) {
-                        (void)box_cgroup_destroy(m->cg);
+                        struct cg_layout l = {0};
+                        struct box_cgroup *cg = NULL;
+
+                        if (cg_layout_read(&l) >= 0 &&
+                            box_cgroup_lookup(&l, m->name, &cg) >= 0)
+                                (void)box_cgroup_destroy(cg);
+                        cg_layout_free(&l);
                         remove_state_dir(m);
                 }
                 _exit(0);

@@ -598,6 +598,33 @@ int box_cgroup_kill(const struct box_cgroup *cg)
         return -EBUSY;
 }
 
+int box_cgroup_lookup(const struct cg_layout *l, const char *name,
+                      struct box_cgroup **ret)
+{
+        struct box_cgroup *cg;
+
+        if (!name_ok(name))
+                return -EINVAL;
+        cg = calloc(1, sizeof(*cg));
+        if (!cg || !(cg->v = calloc(l->n ? l->n : 1, sizeof(*cg->v)))) {
+                free(cg);
+                return -ENOMEM;
+        }
+        cg->v2_fd = -EBADF;
+        for (size_t i = 0; i < l->n; i++) {
+                char *dir = NULL;
+
+                if (cg_box_dir(&l->v[i], name, &dir) < 0)
+                        continue;
+                cg->v[cg->n].dir = dir;
+                cg->v[cg->n].v2 = l->v[i].v2;
+                cg->v[cg->n].hidx = i;
+                cg->n++;
+        }
+        *ret = cg;
+        return 0;
+}
+
 int box_cgroup_destroy(struct box_cgroup *cg)
 {
         int r = 0, k;

@@ -44,6 +44,11 @@ int box_cgroup_kill(const struct box_cgroup *cg);
 /* Kill, wait (~2 s) until empty, remove enter/ then DIR everywhere, free.
  * NULL is fine; directories already gone are fine. */
 int box_cgroup_destroy(struct box_cgroup *cg);
+/* The box cgroup pbox-NAME as it would be on every hierarchy of l, made
+ * by nobody in this process (the janitor's view: box_cgroup_destroy() it
+ * whether or not the directories exist). */
+int box_cgroup_lookup(const struct cg_layout *l, const char *name,
+                      struct box_cgroup **ret);
 /* Forget without removing (for a forked child). NULL is fine. */
 void box_cgroup_free(struct box_cgroup *cg);
 

@@ -376,8 +376,10 @@ int main(int argc, char **argv)
         m.name = argv[1];
         m.data_dir = argv[2];
 
-        if (proc_fd_cloexec(BROKER_FD, true) < 0)
+        if (proc_fd_cloexec(BROKER_FD, true) < 0) {
+                box_teardown(&m);
                 return 125;
+        }
         (void)proc_close_fds_except(keep, ELEMENTSOF(keep));
         (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         signal(SIGPIPE, SIG_IGN);
@@ -385,19 +387,35 @@ int main(int argc, char **argv)
         if (r < 0) {
                 fprintf(stderr, "pbox-mounter: drop capabilities: %s\n",
                         strerror(-r));
+                box_teardown(&m); /* the state directory, if nothing else */
+                return 125;
+        }
+        r = janitor_spawn(&m);
+        if (r < 0) {
+                fprintf(stderr, "pbox-mounter: fork the janitor: %s\n",
+                        strerror(-r));
+                box_teardown(&m);
                 return 125;
         }
         for (;;) {
-                struct pollfd p[2] = {{.fd = m.sock, .events = POLLIN},
+                /* The janitor's pipe reports POLLERR once the janitor is
+                 * gone: then the box goes too (SPEC §5). */
+                struct pollfd p[3] = {{.fd = m.sock, .events = POLLIN},
+                                      {.fd = m.janitor_fd, .events = 0},
                                       {.fd = m.pidfd, .events = POLLIN}};
                 int status;
 
-                if (poll(p, m.pidfd >= 0 ? 2 : 1, -1) < 0) {
+                if (poll(p, m.pidfd >= 0 ? 3 : 2, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
                 }
-                if (m.pidfd >= 0 && (p[1].revents & POLLIN)) {
+                if (p[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+                        fprintf(stderr, "pbox-mounter: the janitor died; "
+                                        "stopping the box\n");
+                        break;
+                }
+                if (m.pidfd >= 0 && (p[2].revents & POLLIN)) {
                         r = box_reap(&m, &status);
                         if (r > 0) {
                                 struct ipc_mnt_init_exit ex = {

@@ -44,6 +44,8 @@ int box_create(struct mounter *m, const struct ipc_mnt_create *req,
                char *errmsg, size_t errlen);
 /* Reap init if it has exited: 1 with *ret_status set, 0 if still running. */
 int box_reap(struct mounter *m, int *ret_status);
+/* Fork the janitor (box.c): the cleanup that outlives a killed mounter. */
+int janitor_spawn(struct mounter *m);
 /* Kill whatever is left of the box, remove its cgroups and its state
  * directory DATA_DIR/NAME. Idempotent. */
 void box_teardown(struct mounter *m);

@@ -26,6 +26,9 @@ make -j"$JOBS" check 2>&1 | tee "$log"
 section "fuzz: make fuzz FUZZ_TIME=$FUZZ_TIME"
 make -j"$JOBS" fuzz FUZZ_TIME="$FUZZ_TIME"
 
+section "soak: make soak DURATION=${SOAK_TIME:-120}"
+make soak DURATION="${SOAK_TIME:-120}"
+
 section "done in $((SECONDS - t0))s"
 # Check prints "NN%: Checks: C, Failures: F, Errors: E" per suite.
 awk -F'[:,] *' '/[0-9]+%: Checks: / {

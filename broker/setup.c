@@ -302,8 +302,7 @@ int broker_drop_privileges(struct broker *b)
         int r;
 
         /* From the host's /etc/passwd by the project's parser, never NSS:
-         * the helpers are linked statically, where glibc's NSS would
-         * dlopen the host's modules (and crash on a miss). */
+         * no NSS module is loaded into a root process of pbox. */
         r = strchr(u, ':')
                 ? -ENOENT
                 : boxproc_resolve_user("/etc", u, &pu, err, sizeof(err));

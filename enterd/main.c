@@ -7,7 +7,6 @@
  * dumpable, and serves the socket (front.c, conn.c). This file is only
  * the wiring. */
 #include <errno.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <poll.h>
@@ -22,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boxproc.h"
 #include "cleanup.h"
 #include "front.h"
 #include "seccomp.h"
@@ -39,28 +39,25 @@ PBOX_SAN_DEFAULTS
  * started once the front is done (its grace period, and a margin). */
 #define SPAWNER_WAIT_MS ((SPAWN_HANGUP_GRACE_S + 3) * 1000)
 
-/* BROKER_USER as a name or a number; never root. */
+/* BROKER_USER as a name or a number; never root. From the host's
+ * /etc/passwd by the project's parser, never NSS: no NSS module is loaded
+ * into a root process of pbox. */
 static int resolve_user(const char *u, uid_t *ret_uid, gid_t *ret_gid)
 {
-        struct passwd *pw;
-        char *end;
-        unsigned long n;
+        struct pbox_user pu = {0};
+        char err[PBOX_ERR_LEN] = "";
         uid_t uid;
         gid_t gid;
+        int r;
 
-        errno = 0;
-        n = strtoul(u, &end, 10);
-        if (*u && !*end && errno == 0 && n < UINT32_MAX) {
-                uid = (uid_t)n;
-                pw = getpwuid(uid);
-                gid = pw ? pw->pw_gid : (gid_t)uid;
-        } else {
-                pw = getpwnam(u);
-                if (!pw)
-                        return -ENOENT;
-                uid = pw->pw_uid;
-                gid = pw->pw_gid;
-        }
+        if (strchr(u, ':'))
+                return -ENOENT;
+        r = boxproc_resolve_user("/etc", u, &pu, err, sizeof(err));
+        if (r < 0)
+                return -ENOENT;
+        uid = pu.uid;
+        gid = pu.gid;
+        pbox_user_free(&pu);
         if (uid == 0)
                 return -EPERM;
         *ret_uid = uid;

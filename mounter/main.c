@@ -410,11 +410,9 @@ int main(int argc, char **argv)
                                 continue;
                         break;
                 }
-                if (p[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
-                        fprintf(stderr, "pbox-mounter: the janitor died; "
-                                        "stopping the box\n");
+                /* (The broker reports the box lost: one line, SPEC §3.) */
+                if (p[1].revents & (POLLERR | POLLHUP | POLLNVAL))
                         break;
-                }
                 if (m.pidfd >= 0 && (p[2].revents & POLLIN)) {
                         r = box_reap(&m, &status);
                         if (r > 0) {

@@ -1,17 +1,23 @@
 /* spawn_child.c — pbox-enterd's spawner: starting one process in the box.
  *
- * Three processes take part. The spawner (spawn_child_start) forks an
- * *intermediate* child, still on the host, that keeps only the fds it
- * needs, joins the box's `enter` cgroup on every hierarchy before
- * anything else can run, setns()es into the box's namespaces through the
- * pidfd of the box's PID 1, becomes non-dumpable and clone3()s with
- * CLONE_PARENT: the new process is the spawner's own child (so the
- * spawner reaps it and holds its pidfd) and lives in the box's PID
- * namespace. The intermediate reports the pid and exits. The *box
+ * Four processes take part. The spawner passes the request to its
+ * *launcher* (launcher.c), which already sits in the box's `enter` cgroup
+ * on every hierarchy. The launcher clone3()s with CLONE_PARENT an
+ * *intermediate* (spawn_child_clone), still on the host but born in the
+ * enter cgroups, so nothing it creates can be outside them; it keeps only
+ * the fds it needs, setns()es into the box's namespaces through the pidfd
+ * of the box's PID 1, becomes non-dumpable and clone3()s, again with
+ * CLONE_PARENT: both are the spawner's own children (so the spawner reaps
+ * them and holds the box process's pidfd), and the box process lives in
+ * the box's PID namespace. The intermediate reports both pids on the
+ * process's channel and exits, then writes a byte on a pipe; the box
+ * process reads it before it sends anything on the channel or execs, so
+ * that report is always the channel's first datagram and a box process
+ * whose pid nobody learnt never runs anything of the box's. The *box
  * process* then prepares itself with libipc/boxproc.c (session, pty from
- * the box's devpts, user from the box's files, environment, capabilities,
- * workdir, fds 0–2 only) and execs; if it never gets to run, it writes
- * {-errno, msg} on a CLOEXEC pipe the spawner reads.
+ * the box's devpts, user from the box's files, environment,
+ * capabilities, workdir, fds 0–2 only) and execs; if it never gets to
+ * run, it writes {-errno, msg} on the (CLOEXEC) channel.
  *
  * Everything here happens as root with the spawner's capabilities; what
  * the box controls (its files, its devpts) is only read or opened after
@@ -38,20 +44,36 @@
 #include "proc.h"
 #include "spawner.h"
 
-/* What the intermediate writes on its pipe. */
-struct spawn_hello {
-        int32_t pid; /* > 0: the box process; else 0 and err set */
-        int32_t err;
-        char msg[IPC_ERRMSG_MAX];
-};
+/* The box process's end of the intermediate's pipe (box_process). */
+static int box_go_fd = -EBADF;
 
-static _Noreturn void box_fail(int err_w, int err, const char *msg)
+/* Before the box process sends a datagram on its channel (whose first
+ * must be the intermediate's report) or execs: wait for the
+ * intermediate's byte, there long before in practice. Without it nobody
+ * knows our pid: end here, silently. */
+static void box_go(void)
+{
+        char go;
+        ssize_t n;
+
+        if (box_go_fd < 0)
+                return;
+        do
+                n = read(box_go_fd, &go, 1);
+        while (n < 0 && errno == EINTR);
+        close(TAKE_FD(box_go_fd));
+        if (n != 1)
+                _exit(125);
+}
+
+static _Noreturn void box_fail(int chan, int err, const char *msg)
 {
         struct spawn_fail f = {.err = err};
 
+        box_go();
         snprintf(f.msg, sizeof(f.msg), "%s", msg);
-        /* One write below PIPE_BUF: the spawner reads it whole. */
-        (void)proc_write_full(err_w, &f, sizeof(f));
+        /* One datagram: the spawner reads it whole. */
+        (void)send(chan, &f, sizeof(f), MSG_NOSIGNAL);
         _exit(proc_exec_status(err));
 }
 
@@ -84,7 +106,7 @@ static int send_fd(int sock, int fd)
  * a ptmx, whatever the box put at /dev/ptmx), owned by the user, our
  * controlling terminal on 0–2; the master goes to the spawner. */
 static int box_tty(const struct ipc_spawn_req *req, const struct pbox_user *u,
-                   int tty_w, char *errmsg, size_t errlen)
+                   int chan, char *errmsg, size_t errlen)
 {
         _cleanup_close_ int master = -EBADF, peer = -EBADF;
         struct stat st;
@@ -107,7 +129,8 @@ static int box_tty(const struct ipc_spawn_req *req, const struct pbox_user *u,
                              errmsg, errlen);
         if (r < 0)
                 return r;
-        r = send_fd(tty_w, master);
+        box_go();
+        r = send_fd(chan, master);
         if (r < 0)
                 snprintf(errmsg, errlen, "send terminal: %s", strerror(-r));
         return r;
@@ -133,77 +156,66 @@ static int box_stdio(const struct ipc_spawn_req *req)
 /* The box process: runs inside the box, as root with the spawner's
  * capabilities, non-dumpable, until the exec. */
 static _Noreturn void box_process(const struct spawn_box *b,
-                                  const struct ipc_spawn_req *req, int err_w,
-                                  int tty_w)
+                                  const struct ipc_spawn_req *req, int chan,
+                                  int go_r)
 {
         _cleanup_strv_free_ char **env = NULL;
         _cleanup_free_ char *enter_env = NULL;
         char errmsg[IPC_ERRMSG_MAX] = "";
         struct pbox_user u = {0};
         size_t len = 0;
-        int keep[] = {err_w};
+        int keep[] = {chan};
         int r;
 
+        box_go_fd = go_r;
         (void)setsid();
         r = boxproc_resolve_user("/etc", req->user, &u, errmsg, sizeof(errmsg));
         if (r < 0)
-                box_fail(err_w, -EINVAL, errmsg);
-        r = req->tty ? box_tty(req, &u, tty_w, errmsg, sizeof(errmsg))
+                box_fail(chan, -EINVAL, errmsg);
+        r = req->tty ? box_tty(req, &u, chan, errmsg, sizeof(errmsg))
                      : box_stdio(req);
         if (r < 0)
-                box_fail(err_w, -EINVAL,
+                box_fail(chan, -EINVAL,
                          errmsg[0] ? errmsg : "set up the standard fds");
         r = boxproc_read_file(BOXPROC_ENTER_ENV, &enter_env, &len);
         if (r < 0) {
                 snprintf(errmsg, sizeof(errmsg), "read %s: %s",
                          BOXPROC_ENTER_ENV, strerror(-r));
-                box_fail(err_w, -EINVAL, errmsg);
+                box_fail(chan, -EINVAL, errmsg);
         }
         r = boxproc_env_build(u.home, enter_env, len, req->env, &env);
         if (r < 0)
-                box_fail(err_w, -EINVAL, "bad environment");
+                box_fail(chan, -EINVAL, "bad environment");
         r = boxproc_set_label(req->label, errmsg, sizeof(errmsg));
         if (r >= 0)
                 r = boxproc_drop_to_user(&u, b->caps, b->no_new_privs, errmsg,
                                          sizeof(errmsg));
         if (r < 0)
-                box_fail(err_w, -EINVAL, errmsg);
+                box_fail(chan, -EINVAL, errmsg);
         /* As the user, so it needs the right to enter the directory; the
          * path resolves inside the box (our root is the box's). */
         if (chdir(req->workdir[0] ? req->workdir : "/") < 0) {
                 snprintf(errmsg, sizeof(errmsg), "workdir %s: %s",
                          req->workdir[0] ? req->workdir : "/", strerror(errno));
-                box_fail(err_w, -EINVAL, errmsg);
+                box_fail(chan, -EINVAL, errmsg);
         }
+        box_go();
         /* No host fd beyond the stdio passed (CVE-2024-21626). */
         r = proc_close_fds_except(keep, ELEMENTSOF(keep));
         if (r < 0)
-                box_fail(err_w, -EINVAL, "close inherited fds");
+                box_fail(chan, -EINVAL, "close inherited fds");
         boxproc_reset_signals();
         r = boxproc_exec(req->args, env, errmsg, sizeof(errmsg));
-        box_fail(err_w, r, errmsg);
+        box_fail(chan, r, errmsg);
 }
 
-static _Noreturn void hello_fail(int pid_w, int err, const char *what)
+static _Noreturn void hello_fail(int chan, int err, const char *what)
 {
-        struct spawn_hello h = {.pid = 0, .err = err};
+        struct spawn_hello h = {.pid = 0, .mid = (int32_t)getpid(), .err = err};
 
         snprintf(h.msg, sizeof(h.msg), "%s: %s", what, strerror(-err));
-        (void)proc_write_full(pid_w, &h, sizeof(h));
+        (void)send(chan, &h, sizeof(h), MSG_NOSIGNAL);
         _exit(1);
-}
-
-/* Writing "0" to cgroup.procs moves the writer. */
-static int join_cgroup(const char *procs)
-{
-        _cleanup_close_ int fd =
-            open(procs, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-
-        if (fd < 0)
-                return -errno;
-        if (write(fd, "0", 1) != 1)
-                return errno ? -errno : -EIO;
-        return 0;
 }
 
 static pid_t clone_parent(void)
@@ -215,101 +227,91 @@ static pid_t clone_parent(void)
         return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
-/* The intermediate: joins the box and creates the box process. */
+/* The intermediate: born in the enter cgroups (the launcher's), joins
+ * the box's namespaces and creates the box process. req->hdr.fds: stdio
+ * on 0-2, the channel on 3. */
 static _Noreturn void intermediate(const struct spawn_box *b,
-                                   const struct ipc_spawn_req *req, int pid_w,
-                                   int err_w, int tty_w)
+                                   const struct ipc_spawn_req *req)
 {
-        int keep[] = {b->init_pidfd,   pid_w,           err_w,          tty_w,
-                      req->hdr.fds[0], req->hdr.fds[1], req->hdr.fds[2]};
-        struct spawn_hello h = {0};
+        int chan = req->hdr.fds[3];
+        int keep[] = {b->init_pidfd, chan, req->hdr.fds[0], req->hdr.fds[1],
+                      req->hdr.fds[2]};
+        struct spawn_hello h = {.mid = (int32_t)getpid()};
+        int go[2];
         pid_t pid;
         int r;
 
-        /* Nothing of the spawner (the front's socket, other processes'
-         * pidfds and pipes) may follow us into the box. */
+        /* Nothing of the launcher (its socket to the spawner) may follow
+         * us into the box. */
         r = proc_close_fds_except(keep, ELEMENTSOF(keep));
         if (r < 0)
-                hello_fail(pid_w, r, "close fds");
-        /* Before anything runs in the box: no child escapes the cgroup. */
-        for (char **p = b->enter_procs; *p; p++) {
-                r = join_cgroup(*p);
-                if (r < 0) {
-                        char what[IPC_ERRMSG_MAX / 2];
-
-                        snprintf(what, sizeof(what), "join %s", *p);
-                        hello_fail(pid_w, r, what);
-                }
-        }
+                hello_fail(chan, r, "close fds");
+        if (pipe2(go, O_CLOEXEC) < 0)
+                hello_fail(chan, -errno, "pipe");
         if (setns(b->init_pidfd, b->ns_flags) < 0)
-                hello_fail(pid_w, -errno, "setns into the box");
+                hello_fail(chan, -errno, "setns into the box");
         (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         pid = clone_parent();
         if (pid < 0)
-                hello_fail(pid_w, -errno, "clone into the box");
+                hello_fail(chan, -errno, "clone into the box");
         if (pid == 0) {
-                close(pid_w);
-                box_process(b, req, err_w, tty_w);
+                close(go[1]);
+                box_process(b, req, chan, go[0]);
         }
+        close(go[0]);
         h.pid = pid;
-        (void)proc_write_full(pid_w, &h, sizeof(h));
+        /* One datagram, the channel's first: then the box process may go
+         * on. If the spawner is gone it never does (EOF on its pipe). */
+        if (send(chan, &h, sizeof(h), MSG_NOSIGNAL) == (ssize_t)sizeof(h))
+                (void)!write(go[1], "g", 1);
         _exit(0);
 }
 
-int spawn_child_start(const struct spawn_box *b,
-                      const struct ipc_spawn_req *req, struct spawn_launch *ret,
-                      char *errmsg, size_t errlen)
+#ifndef PBOX_SAN
+/* The intermediate runs on this stack, in the launcher's memory
+ * (CLONE_VM: no copy of the address space to make and tear down for a
+ * process that lives a few hundred microseconds), while the launcher
+ * waits (CLONE_VFORK) until it has exited: one at a time. */
+static uint8_t mid_stack[256 * 1024] __attribute__((aligned(64)));
+
+struct mid_args {
+        const struct spawn_box *b;
+        const struct ipc_spawn_req *req;
+};
+
+static int mid_main(void *arg)
 {
-        _cleanup_close_ int pid_r = -EBADF, pid_w = -EBADF, err_r = -EBADF,
-                            err_w = -EBADF, tty_r = -EBADF, tty_w = -EBADF;
-        struct spawn_hello h = {0};
-        int p[2], status;
-        ssize_t n;
-        pid_t mid;
+        const struct mid_args *a = arg;
 
-        if (pipe2(p, O_CLOEXEC) < 0)
-                goto fail_errno;
-        pid_r = p[0], pid_w = p[1];
-        if (pipe2(p, O_CLOEXEC) < 0)
-                goto fail_errno;
-        err_r = p[0], err_w = p[1];
-        if (req->tty) {
-                if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) <
-                    0)
-                        goto fail_errno;
-                tty_r = p[0], tty_w = p[1];
-        }
-        mid = fork();
-        if (mid < 0)
-                goto fail_errno;
-        if (mid == 0) {
-                close(pid_r);
-                close(err_r);
-                if (tty_r >= 0)
-                        close(tty_r);
-                intermediate(b, req, pid_w, err_w, tty_w);
-        }
-        close(TAKE_FD(pid_w));
-        close(TAKE_FD(err_w));
-        if (tty_w >= 0)
-                close(TAKE_FD(tty_w));
-        /* The intermediate does only trusted work (no box file is read
-         * before the box process exists): waiting for it is short. */
-        n = proc_read_full(pid_r, &h, sizeof(h));
-        while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
-                ;
-        if (n != (ssize_t)sizeof(h) || h.pid <= 0) {
-                snprintf(errmsg, errlen, "%s",
-                         n == (ssize_t)sizeof(h) ? h.msg
-                                                 : "the intermediate died");
-                return -EINVAL;
-        }
-        ret->pid = h.pid;
-        ret->err_fd = TAKE_FD(err_r);
-        ret->tty_fd = TAKE_FD(tty_r);
-        return 0;
-
-fail_errno:
-        snprintf(errmsg, errlen, "start: %s", strerror(errno));
-        return -EINVAL;
+        intermediate(a->b, a->req);
 }
+
+pid_t spawn_child_clone(const struct spawn_box *b,
+                        const struct ipc_spawn_req *req)
+{
+        struct mid_args a = {.b = b, .req = req};
+        /* CLONE_PARENT: the spawner's child (its exit signal is the
+         * launcher's own, SIGCHLD). The launcher is single-threaded and
+         * holds no lock while it waits, so the intermediate may use its
+         * heap; it changes nothing there that outlives it. */
+        pid_t pid = clone(mid_main, mid_stack + sizeof(mid_stack),
+                          CLONE_PARENT | CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+
+        return pid < 0 ? -errno : pid;
+}
+#else
+/* ASan keeps its stack bookkeeping (shadow) in the memory a CLONE_VM
+ * child would share, and an intermediate that ends in _exit() leaves
+ * it poisoned: the sanitizer build copies the launcher instead. */
+pid_t spawn_child_clone(const struct spawn_box *b,
+                        const struct ipc_spawn_req *req)
+{
+        pid_t pid = clone_parent();
+
+        if (pid < 0)
+                return -errno;
+        if (pid == 0)
+                intermediate(b, req);
+        return pid;
+}
+#endif

@@ -1,8 +1,9 @@
 /* spawner.c — pbox-enterd's spawner (docs/enter.md): the privileged half
  * of enterd, forked by it as root. It drops to the capabilities below,
  * takes SPAWN_* requests from the front only, starts processes inside the
- * box (spawn_child.c), reports their terminal, start and exit, delivers
- * signals to them, and kills them all when the front goes away. */
+ * box through its launcher (launcher.c, spawn_child.c), reports their
+ * terminal, start and exit, delivers signals to them, and kills them all,
+ * and the launcher, when the front goes away. */
 #include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -105,8 +106,7 @@ struct sproc {
         uint64_t conn;
         pid_t pid;
         int pidfd;
-        int err_fd;    /* until exec or failure is known */
-        int tty_fd;    /* until the master arrived */
+        int chan_fd;   /* until exec or failure is known */
         int timer_fd;  /* after HANGUP: SIGKILL when it fires */
         bool reported; /* STARTED or EXIT{err} sent */
         bool failed;   /* it never ran; its EXIT was sent */
@@ -116,9 +116,14 @@ struct spawner {
         int sock;
         const char *sock_path, *box_dir;
         struct spawn_box box;
+        struct spawn_launcher launcher;
+        int launch_timer; /* after SPAWN_CONFIG: start the launcher */
         bool configured;
         struct sproc *procs;
         size_t n;
+        struct pollfd *pfd; /* spawner_poll's, grown as needed */
+        uint64_t *pconn;
+        size_t pcap;
 };
 
 static void fail_log(const char *what, int r)
@@ -243,9 +248,17 @@ static int config_init(struct spawner *s, pid_t init, char *errmsg,
         } else
                 r = config_cgroups(s, init, errmsg, errlen);
         /* Checked after the pidfd was taken: a failure of a process that
-         * has exited since is the race above, not a wrong pid. */
-        if (r < 0 && pidfd_exited(s->box.init_pidfd))
-                return 0;
+         * has exited since is the race above, not a wrong pid. A dying
+         * init leaves its cgroup a moment before its pidfd turns
+         * readable: give it that moment. */
+        if (r < 0) {
+                struct pollfd p = {.fd = s->box.init_pidfd, .events = POLLIN};
+
+                if (poll(&p, 1, 200) > 0) {
+                        errmsg[0] = '\0';
+                        return 0;
+                }
+        }
         return r;
 }
 
@@ -354,6 +367,21 @@ static int spawner_handle_config(struct spawner *s, void *msg, char *errmsg,
                 return r;
         }
         s->configured = true;
+        /* The launcher pays the one cgroup migration of this box's
+         * enters (launcher.c), soon but not at once: a box that ends
+         * within SPAWN_LAUNCHER_DELAY_MS (`pbox start -- /bin/true`)
+         * would wait for that migration at its teardown. An enter before
+         * then starts it itself. */
+        if (s->box.enter_procs && !pidfd_exited(s->box.init_pidfd)) {
+                struct itimerspec its = {
+                    .it_value.tv_nsec = SPAWN_LAUNCHER_DELAY_MS * 1000000L};
+
+                s->launch_timer =
+                    timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+                if (s->launch_timer >= 0 &&
+                    timerfd_settime(s->launch_timer, 0, &its, NULL) < 0)
+                        close(TAKE_FD(s->launch_timer));
+        }
         ready.hdr.fds[0] = audit;
         return ipc_send(s->sock, &ready);
 }
@@ -370,7 +398,7 @@ static struct sproc *proc_find(struct spawner *s, uint64_t conn)
 
 static void proc_close(struct sproc *p)
 {
-        int *fds[] = {&p->pidfd, &p->err_fd, &p->tty_fd, &p->timer_fd};
+        int *fds[] = {&p->pidfd, &p->chan_fd, &p->timer_fd};
 
         for (size_t i = 0; i < ELEMENTSOF(fds); i++)
                 if (*fds[i] >= 0)
@@ -395,17 +423,23 @@ static int send_exit(struct spawner *s, uint64_t conn, int status, int err,
         return ipc_send(s->sock, &e);
 }
 
-/* The pty master, sent by the box process before it execs. */
-static int proc_tty(struct spawner *s, struct sproc *p)
+/* One datagram on a process's channel (spawn_child.c): the pty master
+ * (one byte with SCM_RIGHTS), or why it never ran (a struct spawn_fail),
+ * or EOF: exec succeeded (or it died before; its exit says so). 1 when
+ * something was read, 0 when nothing was there. */
+static int proc_chan(struct spawner *s, struct sproc *p)
 {
+        struct spawn_fail f = {0};
+        struct ipc_spawn_started st = {.hdr.type = IPC_SPAWN_STARTED,
+                                       .conn = p->conn,
+                                       .pid = (uint64_t)p->pid};
         struct ipc_spawn_tty t = {
             .hdr.type = IPC_SPAWN_TTY, .hdr.nfds = 1, .conn = p->conn};
         union {
                 struct cmsghdr h;
                 char buf[CMSG_SPACE(sizeof(int))];
         } u;
-        char byte;
-        struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+        struct iovec iov = {.iov_base = &f, .iov_len = sizeof(f)};
         struct msghdr mh = {.msg_iov = &iov,
                             .msg_iovlen = 1,
                             .msg_control = u.buf,
@@ -413,46 +447,29 @@ static int proc_tty(struct spawner *s, struct sproc *p)
         struct cmsghdr *c;
         _cleanup_close_ int master = -EBADF;
         ssize_t n;
-
-        n = recvmsg(p->tty_fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-                return 0;
-        close(TAKE_FD(p->tty_fd));
-        c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-        if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-            c->cmsg_len != CMSG_LEN(sizeof(int)) || (mh.msg_flags & MSG_CTRUNC))
-                return 0; /* it died first: its exit says so */
-        memcpy(&master, CMSG_DATA(c), sizeof(int));
-        t.hdr.fds[0] = master;
-        return ipc_send(s->sock, &t);
-}
-
-/* err_fd readable: EOF = exec succeeded (or it died before); data = why it
- * never ran. */
-static int proc_started(struct spawner *s, struct sproc *p)
-{
-        struct spawn_fail f = {0};
-        struct ipc_spawn_started st = {.hdr.type = IPC_SPAWN_STARTED,
-                                       .conn = p->conn,
-                                       .pid = (uint64_t)p->pid};
-        ssize_t n;
         int r;
 
-        n = read(p->err_fd, &f, sizeof(f));
+        n = recvmsg(p->chan_fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return 0;
-        close(TAKE_FD(p->err_fd));
+        c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+            c->cmsg_len == CMSG_LEN(sizeof(int)))
+                memcpy(&master, CMSG_DATA(c), sizeof(int));
+        if (n == 1 && master >= 0 && !(mh.msg_flags & MSG_CTRUNC)) {
+                t.hdr.fds[0] = master;
+                r = ipc_send(s->sock, &t);
+                return r < 0 ? r : 1;
+        }
+        if (n > 0 && n < (ssize_t)sizeof(f))
+                return 1; /* nothing of ours: ignored */
+        close(TAKE_FD(p->chan_fd));
         p->reported = true;
-        if (n >= (ssize_t)sizeof(int32_t) && f.err < 0) {
+        if (n == (ssize_t)sizeof(f) && f.err < 0) {
                 f.msg[sizeof(f.msg) - 1] = '\0';
                 p->failed = true;
                 return send_exit(s, p->conn, proc_exec_status(f.err), f.err,
                                  f.msg);
-        }
-        if (p->tty_fd >= 0) {
-                r = proc_tty(s, p);
-                if (r < 0)
-                        return r;
         }
         return ipc_send(s->sock, &st);
 }
@@ -467,12 +484,13 @@ static int proc_exited(struct spawner *s, struct sproc *p)
                 return errno == EINTR ? 0 : -errno;
         if (si.si_pid == 0)
                 return 0;
-        if (!p->reported) {
-                /* Its pipe holds the last word: drain it first. */
-                (void)proc_fd_nonblock(p->err_fd, true);
-                r = proc_started(s, p);
+        /* Its channel holds the last word: drain it first. */
+        while (!p->reported) {
+                r = proc_chan(s, p);
                 if (r < 0)
                         return r;
+                if (r == 0)
+                        break;
         }
         status =
             si.si_code == CLD_EXITED ? si.si_status & 0xff : 128 + si.si_status;
@@ -488,7 +506,7 @@ static int spawner_handle_req(struct spawner *s, void *msg, char *errmsg,
                               size_t errlen)
 {
         struct ipc_spawn_req *req = msg;
-        struct spawn_launch l = {.err_fd = -EBADF, .tty_fd = -EBADF};
+        struct spawn_launch l = {.chan_fd = -EBADF};
         struct sproc *nv, *p;
         int r;
 
@@ -507,21 +525,19 @@ static int spawner_handle_req(struct spawner *s, void *msg, char *errmsg,
         if (!nv)
                 return -ENOMEM;
         s->procs = nv;
-        r = spawn_child_start(&s->box, req, &l, errmsg, errlen);
+        r = launcher_spawn(&s->launcher, &s->box, req, &l, errmsg, errlen);
         if (r < 0)
                 return send_exit(s, req->conn, proc_exec_status(r), r, errmsg);
         p = &s->procs[s->n++];
         *p = (struct sproc){.conn = req->conn,
                             .pid = l.pid,
                             .pidfd = -EBADF,
-                            .err_fd = l.err_fd,
-                            .tty_fd = l.tty_fd,
+                            .chan_fd = l.chan_fd,
                             .timer_fd = -EBADF};
         /* Our own unreaped child: its pid cannot be reused meanwhile. */
         p->pidfd = (int)syscall(SYS_pidfd_open, l.pid, 0);
         if (p->pidfd < 0)
                 return -errno;
-        (void)proc_fd_nonblock(p->err_fd, true);
         return 0;
 }
 
@@ -617,17 +633,17 @@ static int spawner_dispatch(struct spawner *s)
 
 /* ---- the loop ---------------------------------------------------------- */
 
-enum { EV_PID, EV_ERR, EV_TTY, EV_TIMER, EV_N };
+enum { EV_PID, EV_CHAN, EV_TIMER, EV_N };
 
 static int proc_event(struct spawner *s, struct sproc *p, int ev)
 {
         uint64_t ticks;
+        int r;
 
         switch (ev) {
-        case EV_ERR:
-                return proc_started(s, p);
-        case EV_TTY:
-                return proc_tty(s, p);
+        case EV_CHAN:
+                r = proc_chan(s, p);
+                return r < 0 ? r : 0;
         case EV_TIMER:
                 (void)!read(p->timer_fd, &ticks, sizeof(ticks));
                 (void)sig_send(p->pidfd, SIGKILL);
@@ -640,23 +656,62 @@ static int proc_event(struct spawner *s, struct sproc *p, int ev)
         }
 }
 
-static int spawner_poll(struct spawner *s)
+/* Room for want poll entries. */
+static int poll_reserve(struct spawner *s, size_t want)
 {
-        _cleanup_free_ struct pollfd *pfd = NULL;
-        _cleanup_free_ uint64_t *conns = NULL;
-        size_t n = 1;
+        struct pollfd *pfd;
+        uint64_t *pconn;
+
+        if (want <= s->pcap)
+                return 0;
+        want = want < 16 ? 16 : want * 2;
+        pfd = reallocarray(s->pfd, want, sizeof(*pfd));
+        if (!pfd)
+                return -ENOMEM;
+        s->pfd = pfd;
+        pconn = reallocarray(s->pconn, want, sizeof(*pconn));
+        if (!pconn)
+                return -ENOMEM;
+        s->pconn = pconn;
+        s->pcap = want;
+        return 0;
+}
+
+/* The timer set at SPAWN_CONFIG fired. A failure shows at each enter. */
+static void spawner_launch_timer(struct spawner *s)
+{
         int r;
 
-        pfd = calloc(1 + s->n * EV_N, sizeof(*pfd));
-        conns = calloc(1 + s->n * EV_N, sizeof(*conns));
-        if (!pfd || !conns)
-                return -ENOMEM;
+        close(TAKE_FD(s->launch_timer));
+        if (pidfd_exited(s->box.init_pidfd))
+                return;
+        r = launcher_start(&s->launcher, &s->box);
+        if (r < 0)
+                fail_log("start the launcher", r);
+}
+
+static int spawner_poll(struct spawner *s)
+{
+        struct pollfd *pfd;
+        uint64_t *conns;
+        size_t n = 3;
+        int r;
+
+        r = poll_reserve(s, 3 + s->n * EV_N);
+        if (r < 0)
+                return r;
+        pfd = s->pfd;
+        conns = s->pconn;
         pfd[0] = (struct pollfd){.fd = s->sock, .events = POLLIN};
+        /* The launcher: reaped when it dies, replaced at the next enter. */
+        pfd[1] =
+            (struct pollfd){.fd = s->launcher.pid > 0 ? s->launcher.pidfd : -1,
+                            .events = POLLIN};
+        pfd[2] = (struct pollfd){.fd = s->launch_timer, .events = POLLIN};
         for (size_t i = 0; i < s->n; i++) {
                 struct sproc *p = &s->procs[i];
                 int fds[EV_N] = {[EV_PID] = p->pidfd,
-                                 [EV_ERR] = p->err_fd,
-                                 [EV_TTY] = p->tty_fd,
+                                 [EV_CHAN] = p->chan_fd,
                                  [EV_TIMER] = p->timer_fd};
 
                 for (int ev = 0; ev < EV_N; ev++) {
@@ -669,9 +724,13 @@ static int spawner_poll(struct spawner *s)
         }
         if (poll(pfd, n, -1) < 0)
                 return errno == EINTR ? 0 : -errno;
+        if (pfd[1].revents)
+                launcher_check(&s->launcher);
+        if (pfd[2].revents)
+                spawner_launch_timer(s);
         /* Processes first: their last words before the front's next
          * request (a signal for a process that just exited is harmless). */
-        for (size_t i = 1; i < n; i++) {
+        for (size_t i = 3; i < n; i++) {
                 struct sproc *p;
 
                 if (!pfd[i].revents)
@@ -691,6 +750,7 @@ static int spawner_poll(struct spawner *s)
 /* SIGKILL and reap everything we started. */
 static void spawner_kill_all(struct spawner *s)
 {
+        launcher_stop(&s->launcher);
         for (size_t i = 0; i < s->n; i++)
                 (void)sig_send(s->procs[i].pidfd, SIGKILL);
         for (size_t i = 0; i < s->n; i++) {
@@ -709,6 +769,10 @@ static void spawner_free(struct spawner *s)
 {
         spawner_kill_all(s);
         free(s->procs);
+        free(s->pfd);
+        free(s->pconn);
+        if (s->launch_timer >= 0)
+                close(s->launch_timer);
         free(s->box.name);
         strv_free(s->box.enter_procs);
         if (s->box.init_pidfd >= 0)
@@ -763,7 +827,9 @@ int spawner_main(int front_sock, const char *sock_path, const char *box_dir)
         struct spawner s = {.sock = front_sock,
                             .sock_path = sock_path,
                             .box_dir = box_dir,
-                            .box.init_pidfd = -EBADF};
+                            .box.init_pidfd = -EBADF,
+                            .launcher = {.pidfd = -EBADF, .sock = -EBADF},
+                            .launch_timer = -EBADF};
         int r;
 
         r = spawner_setup(front_sock);

@@ -6,10 +6,12 @@
  * the front (role IPC_ROLE_ENTERD) and starts processes inside the box.
  *
  * Files: spawner.c (its set-up, the dispatch table, the table of
- * processes, the poll loop), spawn_child.c (the fork into the box: join
- * the enter cgroup, setns, clone into the box's PID namespace, prepare and
- * exec with libipc/boxproc.c). Runs in the spawner process and its
- * children only.
+ * processes, the poll loop), launcher.c (the *launcher*: a child of the
+ * spawner that moved itself once into the box's `enter` cgroups and
+ * starts every entered process from there, so that none has to migrate),
+ * spawn_child.c (what the launcher forks: setns, clone into the box's PID
+ * namespace, prepare and exec with libipc/boxproc.c). Runs in the spawner
+ * process and its children only.
  *
  * Return convention: 0 on success, -errno on failure; ret_* written only
  * on success. */
@@ -34,8 +36,9 @@ int spawner_main(int front_sock, const char *sock_path, const char *box_dir);
 
 /* ---- Internal to the spawner (spawner.c ↔ spawn_child.c) -------------- */
 
-#define SPAWN_HANGUP_GRACE_S 5 /* SIGHUP, then SIGKILL after this */
-#define SPAWN_MAX_PROCS      1024
+#define SPAWN_HANGUP_GRACE_S    5 /* SIGHUP, then SIGKILL after this */
+#define SPAWN_MAX_PROCS         1024
+#define SPAWN_LAUNCHER_DELAY_MS 100 /* SPAWN_CONFIG → the launcher starts */
 
 /* The box being entered, from SPAWN_CONFIG. */
 struct spawn_box {
@@ -48,27 +51,60 @@ struct spawn_box {
                                hierarchy; NULL-terminated */
 };
 
-/* A process started by spawn_child_start(): the spawner's own child. */
-struct spawn_launch {
-        pid_t pid;  /* host pid */
-        int err_fd; /* read end: {int32 -errno, msg} if it never ran, EOF
-                       once exec succeeded (CLOEXEC) */
-        int tty_fd; /* with tty: socket on which the pty master arrives */
+/* The spawner's launcher (launcher.c), pid 0 when there is none. */
+struct spawn_launcher {
+        pid_t pid;
+        int pidfd; /* readable once it died */
+        int sock;  /* our end of its socketpair (LAUNCH_REQ) */
 };
 
-/* Start req's process in box b. On success the process exists (it may
- * still fail before exec: see err_fd). On failure nothing was started and
- * errmsg holds the reason; -EINVAL is a set-up failure (exit 125). The
- * intermediate child closes every fd of the spawner but b's pidfd and
- * req's fds before it joins the box. */
-int spawn_child_start(const struct spawn_box *b,
-                      const struct ipc_spawn_req *req, struct spawn_launch *ret,
-                      char *errmsg, size_t errlen);
+/* A process started by launcher_spawn(): the spawner's own child. */
+struct spawn_launch {
+        pid_t pid;   /* host pid */
+        int chan_fd; /* its channel: with tty the pty master (one byte and
+                        SCM_RIGHTS), then a struct spawn_fail if it never
+                        ran; EOF once exec succeeded (CLOEXEC) */
+};
 
-/* What the process that never ran writes on err_fd. */
+/* Fork a launcher for b unless l holds a live one (it joins the enter
+ * cgroups itself while the spawner goes on, and keeps no fd of the
+ * spawner but its socket and b's init pidfd). */
+int launcher_start(struct spawn_launcher *l, const struct spawn_box *b);
+/* SIGKILL it (if any) and reap it; l is empty afterwards. */
+void launcher_stop(struct spawn_launcher *l);
+/* Its pidfd was readable: reap it if it has exited. */
+void launcher_check(struct spawn_launcher *l);
+
+/* Start req's process in box b through l (started or restarted here if
+ * needed). On success the process exists (it may still fail before exec:
+ * see chan_fd). On failure nothing was started and errmsg holds the
+ * reason; -EINVAL is a set-up failure (exit 125). */
+int launcher_spawn(struct spawn_launcher *l, const struct spawn_box *b,
+                   const struct ipc_spawn_req *req, struct spawn_launch *ret,
+                   char *errmsg, size_t errlen);
+
+/* ---- Internal to launcher.c ↔ spawn_child.c ---------------------------- */
+
+/* What the intermediate (or the launcher, when it cannot create one)
+ * writes first on a process's channel. */
+struct spawn_hello {
+        int32_t pid; /* > 0: the box process; else 0 and err set */
+        int32_t mid; /* the intermediate, to reap; 0 if none */
+        int32_t err;
+        char msg[IPC_ERRMSG_MAX];
+};
+
+/* What the process that never ran writes on its channel. */
 struct spawn_fail {
         int32_t err; /* -errno; -EINVAL: set-up failure */
         char msg[IPC_ERRMSG_MAX];
 };
+
+/* In the launcher: clone3(CLONE_PARENT) the intermediate for req (a
+ * LAUNCH_REQ: stdio on fds 0-2, the channel on fd 3), which joins the box
+ * and creates the box process. Returns the intermediate's pid or -errno;
+ * the launcher keeps none of req's fds afterwards. */
+pid_t spawn_child_clone(const struct spawn_box *b,
+                        const struct ipc_spawn_req *req);
 
 #endif

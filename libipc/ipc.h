@@ -107,6 +107,9 @@ enum ipc_type {
         IPC_SPAWN_EXIT,   /* spawner → front: status, or why it never ran */
         IPC_SPAWN_SIGNAL, /* front → spawner */
         IPC_SPAWN_HANGUP, /* front → spawner: the client went away */
+        IPC_LAUNCH_REQ,   /* spawner → its launcher: a SPAWN_REQ passed on
+                             (struct ipc_spawn_req); fds: 0, 1, 2 and the
+                             process's channel (enterd/launcher.c) */
         IPC_TYPE_MAX,
 };
 

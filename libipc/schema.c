@@ -245,6 +245,7 @@ static const struct ipc_msgdef schema[IPC_TYPE_MAX] = {
     DEF(IPC_SPAWN_EXIT, ipc_spawn_exit, S, 0, f_spawn_exit),
     DEF(IPC_SPAWN_SIGNAL, ipc_spawn_signal, E, 0, f_spawn_signal),
     DEF(IPC_SPAWN_HANGUP, ipc_spawn_hangup, E, 0, f_spawn_hangup),
+    DEF(IPC_LAUNCH_REQ, ipc_spawn_req, S, 4, f_spawn_req),
 };
 
 const struct ipc_msgdef *ipc_schema_lookup(unsigned type)

@@ -41,6 +41,15 @@ static int fail(struct broker *b, int status)
         }
         if (b->mounter_pid > 0)
                 (void)waitpid(b->mounter_pid, NULL, 0);
+        /* Before the mounter took it over, the state directory is ours to
+         * remove (and we are still root then). */
+        if (!b->mounter_ready && b->lock_fd >= 0) {
+                char dir[4096];
+
+                snprintf(dir, sizeof(dir), "%s/%s", b->early.data_dir,
+                         b->early.name);
+                (void)proc_rmdir_flat(dir);
+        }
         return status;
 }
 
@@ -179,7 +188,7 @@ int main(int argc, char **argv)
          * (PID 1 may not). */
         (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         if (broker_open_state(&b) < 0)
-                return 125;
+                return fail(&b, 125);
         if (broker_spawn_helpers(&b) < 0)
                 return fail(&b, 125);
         if (broker_drop_privileges(&b) < 0)
@@ -217,6 +226,10 @@ int main(int argc, char **argv)
                         r = broker_exec_init(&b, errmsg, sizeof(errmsg));
         }
         if (r < 0) {
+                /* A transport error means the mounter itself is gone. */
+                if (!errmsg[0] && (r == -EPIPE || r == -ECONNRESET))
+                        snprintf(errmsg, sizeof(errmsg),
+                                 "the mounter exited: box lost");
                 broker_report(&b, 125, "%s", errmsg[0] ? errmsg : strerror(-r));
                 return fail(&b, 125);
         }

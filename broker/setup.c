@@ -244,13 +244,16 @@ static int spawn_helper(struct broker *b, const char *prog, char *const argv[],
                 return r;
         }
         r = ipc_socketpair(sv);
-        if (r < 0)
+        if (r < 0) {
+                broker_report(b, 125, "start %s: %s", prog, strerror(-r));
                 return r;
+        }
         pid = fork();
         if (pid < 0) {
                 r = -errno;
                 close(sv[0]);
                 close(sv[1]);
+                broker_report(b, 125, "start %s: %s", prog, strerror(-r));
                 return r;
         }
         if (pid == 0) {
@@ -280,12 +283,28 @@ int broker_spawn_helpers(struct broker *b)
                          NULL};
         char *eargv[] = {"pbox-enterd", b->early.name, b->early.data_dir,
                          b->early.broker_user, NULL};
+        _cleanup_msg_ void *hello = NULL;
         int r;
 
         r = spawn_helper(b, "pbox-mounter", margv, &b->mounter_sock,
                          &b->mounter_pid);
         if (r < 0)
                 return r;
+        /* Wait, still root, until the mounter (and its janitor) own the
+         * state directory's removal; if it dies first, remove it here. */
+        r = ipc_recv(b->mounter_sock, IPC_ROLE_MOUNTER, &hello);
+        if (r < 0 || ((struct ipc_hdr *)hello)->type != IPC_REPLY ||
+            ((struct ipc_reply *)hello)->err < 0) {
+                char dir[4096];
+
+                snprintf(dir, sizeof(dir), "%s/%s", b->early.data_dir,
+                         b->early.name);
+                (void)proc_rmdir_flat(dir);
+                broker_report(b, 125, "pbox-mounter did not start: %s",
+                              r < 0 ? strerror(-r) : "bad hello");
+                return r < 0 ? r : -EPROTO;
+        }
+        b->mounter_ready = true;
         return spawn_helper(b, "pbox-enterd", eargv, &b->enterd_sock,
                             &b->enterd_pid);
 }

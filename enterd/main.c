@@ -161,8 +161,11 @@ int main(int argc, char **argv)
                 return 125;
         lfd = listen_socket(path);
         if (lfd < 0) {
-                fprintf(stderr, "pbox-enterd: listen on %s: %s\n", path,
-                        strerror(-lfd));
+                /* A vanished state directory means the box is being torn
+                 * down: the broker says why, in one line (SPEC §3). */
+                if (lfd != -ENOENT)
+                        fprintf(stderr, "pbox-enterd: listen on %s: %s\n", path,
+                                strerror(-lfd));
                 return 125;
         }
         r = ipc_socketpair(sv);

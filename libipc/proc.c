@@ -426,3 +426,23 @@ int proc_exec_status(int err)
                 return 125;
         return 126;
 }
+
+int proc_rmdir_flat(const char *path)
+{
+        _cleanup_closedir_ DIR *d = opendir(path);
+        struct dirent *de;
+
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        for (int pass = 0; pass < 10; pass++) {
+                rewinddir(d);
+                while ((de = readdir(d)))
+                        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+                                (void)unlinkat(dirfd(d), de->d_name, 0);
+                if (rmdir(path) == 0)
+                        return 0;
+                if (errno != ENOTEMPTY)
+                        return -errno;
+        }
+        return -ENOTEMPTY;
+}

@@ -63,6 +63,11 @@ int proc_status_field(pid_t pid, const char *key, char *buf, size_t len);
  * (found but not executable). */
 int proc_exec_status(int err);
 
+/* Remove directory path and the files in it (no subdirectories are
+ * expected: a box's state directory). Retries a few passes, since a
+ * directory stream may skip entries unlinked under it. 0 or -errno. */
+int proc_rmdir_flat(const char *path);
+
 /* The directory of /proc/self/exe, computed once; NULL if unknown. */
 const char *proc_self_dir(void);
 

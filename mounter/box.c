@@ -323,26 +323,11 @@ int box_reap(struct mounter *m, int *ret_status)
  * made there (no subdirectories are expected). */
 static void remove_state_dir(const struct mounter *m)
 {
-        _cleanup_closedir_ DIR *d = NULL;
         _cleanup_free_ char *path = NULL;
-        struct dirent *de;
 
-        if (!m->name || !m->data_dir ||
-            asprintf(&path, "%s/%s", m->data_dir, m->name) < 0)
-                return;
-        d = opendir(path);
-        if (!d)
-                return;
-        /* A directory stream may skip entries unlinked under it (tmpfs),
-         * and enterd may still be creating its socket: a few passes. */
-        for (int pass = 0; pass < 10; pass++) {
-                rewinddir(d);
-                while ((de = readdir(d)))
-                        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-                                (void)unlinkat(dirfd(d), de->d_name, 0);
-                if (rmdir(path) == 0 || errno != ENOTEMPTY)
-                        return;
-        }
+        if (m->name && m->data_dir &&
+            asprintf(&path, "%s/%s", m->data_dir, m->name) >= 0)
+                (void)proc_rmdir_flat(path);
 }
 
 void box_teardown(struct mounter *m)

@@ -363,6 +363,7 @@ int main(int argc, char **argv)
         bool seen[IPC_TYPE_MAX] = {false};
         char err[PBOX_ERR_LEN];
         int keep[] = {BROKER_FD};
+        pid_t broker = getppid();
         int r;
 
         /* argv comes from the broker while it is still root: the box's name
@@ -381,7 +382,6 @@ int main(int argc, char **argv)
                 return 125;
         }
         (void)proc_close_fds_except(keep, ELEMENTSOF(keep));
-        (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         signal(SIGPIPE, SIG_IGN);
         r = proc_caps_drop_bounded(mounter_caps, ELEMENTSOF(mounter_caps));
         if (r < 0) {
@@ -397,6 +397,17 @@ int main(int argc, char **argv)
                 box_teardown(&m);
                 return 125;
         }
+        /* Only now tie our life to the broker's: from here on a dying
+         * mounter leaves the janitor to clean up. A broker that died
+         * before this point shows as a new parent. */
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (getppid() != broker) {
+                box_teardown(&m);
+                return 125;
+        }
+        /* Tell the broker, still root and waiting: the box's state is in
+         * our hands now. */
+        (void)ipc_send_reply(m.sock, 0, 0, NULL);
         for (;;) {
                 /* The janitor's pipe reports POLLERR once the janitor is
                  * gone: then the box goes too (SPEC §5). */

@@ -109,8 +109,12 @@ int box_state_read(const char *data_dir, const char *name,
         char path[4096], line[4200];
         pid_t broker = 0, mounter = 0, initproc = 0, enterd = 0, spawner = 0;
 
-        if (!box_state_running(data_dir, name))
-                return -ESRCH;
+        if (!box_state_running(data_dir, name)) {
+                /* Say so when it is only that we may not look. */
+                snprintf(path, sizeof(path), "%s/%s/lock", data_dir, name);
+                return access(path, F_OK) < 0 && errno == EACCES ? -EACCES
+                                                                 : -ESRCH;
+        }
         snprintf(path, sizeof(path), "%s/%s/state", data_dir, name);
         f = fopen(path, "re");
         if (!f)

@@ -31,8 +31,7 @@ struct broker {
         pid_t enterd_pid;
         int64_t operator_gid; /* -1: root only */
         char *audit_log;
-        bool ready;         /* init runs and the enter socket listens */
-        bool mounter_ready; /* the mounter owns the state dir's removal */
+        bool ready; /* init runs and the enter socket listens */
         /* Device requests from enterd, forwarded to the mounter: the
          * mounter's reply (by our id) goes back under enterd's id. */
         struct {
@@ -61,8 +60,10 @@ struct broker {
 int broker_open_log(struct broker *b);
 int broker_open_state(struct broker *b);
 int broker_daemonize(struct broker *b);
-/* pbox-mounter and pbox-enterd, each with its socket on fd 3. */
-int broker_spawn_helpers(struct broker *b);
+/* pbox-mounter (waiting for its hello) and pbox-enterd, each with its
+ * socket on fd 3. */
+int broker_spawn_mounter(struct broker *b);
+int broker_spawn_enterd(struct broker *b);
 int broker_drop_privileges(struct broker *b);
 int broker_write_state(struct broker *b);
 

@@ -27,6 +27,12 @@ PBOX_SAN_DEFAULTS
  * waiting for them means nothing is left when `pbox start` returns. */
 static int fail(struct broker *b, int status)
 {
+        /* Our lock goes first: a mounter that never got our config removes
+         * the state directory only if nobody holds its lock. */
+        if (b->lock_fd >= 0) {
+                close(b->lock_fd);
+                b->lock_fd = -1;
+        }
         /* enterd first: the mounter's teardown removes the state directory
          * enterd may still be binding its socket in. */
         if (b->enterd_sock >= 0) {
@@ -41,15 +47,6 @@ static int fail(struct broker *b, int status)
         }
         if (b->mounter_pid > 0)
                 (void)waitpid(b->mounter_pid, NULL, 0);
-        /* Before the mounter took it over, the state directory is ours to
-         * remove (and we are still root then). */
-        if (!b->mounter_ready && b->lock_fd >= 0) {
-                char dir[4096];
-
-                snprintf(dir, sizeof(dir), "%s/%s", b->early.data_dir,
-                         b->early.name);
-                (void)proc_rmdir_flat(dir);
-        }
         return status;
 }
 
@@ -187,9 +184,8 @@ int main(int argc, char **argv)
         /* Orphans of the helpers come back to the broker, which reaps them
          * (PID 1 may not). */
         (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-        if (broker_open_state(&b) < 0)
-                return fail(&b, 125);
-        if (broker_spawn_helpers(&b) < 0)
+        if (broker_spawn_mounter(&b) < 0 || broker_open_state(&b) < 0 ||
+            broker_spawn_enterd(&b) < 0)
                 return fail(&b, 125);
         if (broker_drop_privileges(&b) < 0)
                 return fail(&b, 125);

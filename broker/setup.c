@@ -277,35 +277,35 @@ static int spawn_helper(struct broker *b, const char *prog, char *const argv[],
         return 0;
 }
 
-int broker_spawn_helpers(struct broker *b)
+/* The mounter first, before the state directory exists: once it has
+ * said hello its janitor exists, and between them they remove the
+ * directory whatever dies when (mounter/box.c remove_state_dir). */
+int broker_spawn_mounter(struct broker *b)
 {
-        char *margv[] = {"pbox-mounter", b->early.name, b->early.data_dir,
-                         NULL};
-        char *eargv[] = {"pbox-enterd", b->early.name, b->early.data_dir,
-                         b->early.broker_user, NULL};
+        char *argv[] = {"pbox-mounter", b->early.name, b->early.data_dir, NULL};
         _cleanup_msg_ void *hello = NULL;
         int r;
 
-        r = spawn_helper(b, "pbox-mounter", margv, &b->mounter_sock,
+        r = spawn_helper(b, "pbox-mounter", argv, &b->mounter_sock,
                          &b->mounter_pid);
         if (r < 0)
                 return r;
-        /* Wait, still root, until the mounter (and its janitor) own the
-         * state directory's removal; if it dies first, remove it here. */
         r = ipc_recv(b->mounter_sock, IPC_ROLE_MOUNTER, &hello);
         if (r < 0 || ((struct ipc_hdr *)hello)->type != IPC_REPLY ||
             ((struct ipc_reply *)hello)->err < 0) {
-                char dir[4096];
-
-                snprintf(dir, sizeof(dir), "%s/%s", b->early.data_dir,
-                         b->early.name);
-                (void)proc_rmdir_flat(dir);
                 broker_report(b, 125, "pbox-mounter did not start: %s",
                               r < 0 ? strerror(-r) : "bad hello");
                 return r < 0 ? r : -EPROTO;
         }
-        b->mounter_ready = true;
-        return spawn_helper(b, "pbox-enterd", eargv, &b->enterd_sock,
+        return 0;
+}
+
+int broker_spawn_enterd(struct broker *b)
+{
+        char *argv[] = {"pbox-enterd", b->early.name, b->early.data_dir,
+                        b->early.broker_user, NULL};
+
+        return spawn_helper(b, "pbox-enterd", argv, &b->enterd_sock,
                             &b->enterd_pid);
 }
 

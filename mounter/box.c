@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
@@ -321,13 +322,46 @@ int box_reap(struct mounter *m, int *ret_status)
 
 /* Remove DATA_DIR/NAME: the lock, state and socket the broker and enterd
  * made there (no subdirectories are expected). */
-static void remove_state_dir(const struct mounter *m)
+/* DATA_DIR/NAME is ours to remove once the broker's config arrived (the
+ * broker sends it only while it holds the box's lock). Before that, only
+ * a directory whose lock nobody holds is removed: a broker killed while
+ * creating it leaves it unlocked, while a second `pbox start` of a running
+ * box must leave that box's directory alone. wait: block until the lock
+ * is free (the janitor, whose broker exits soon after the mounter died). */
+static void remove_state_dir(const char *name, const char *data_dir, bool owned,
+                             bool wait)
 {
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path = NULL, *lock = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat a, b;
 
-        if (m->name && m->data_dir &&
-            asprintf(&path, "%s/%s", m->data_dir, m->name) >= 0)
-                (void)proc_rmdir_flat(path);
+        if (!name || !data_dir ||
+            asprintf(&path, "%s/%s", data_dir, name) < 0 ||
+            asprintf(&lock, "%s/lock", path) < 0)
+                return;
+        if (!owned) {
+                fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (fd >= 0) {
+                        int r;
+
+                        /* Waiting is bounded (10 s): a lock held that long
+                         * belongs to a box that is not ours. */
+                        for (int i = 0;; i++) {
+                                r = flock(fd, LOCK_EX | LOCK_NB);
+                                if (r == 0 || !wait || i >= 200 ||
+                                    (errno != EWOULDBLOCK && errno != EINTR))
+                                        break;
+                                usleep(50 * 1000);
+                        }
+                        /* Held by a live box, or replaced meanwhile. */
+                        if (r < 0 || fstat(fd, &a) < 0 || stat(lock, &b) < 0 ||
+                            a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+                                return;
+                } else if (errno != ENOENT) {
+                        return;
+                }
+        }
+        (void)proc_rmdir_flat(path);
 }
 
 void box_teardown(struct mounter *m)
@@ -349,7 +383,7 @@ void box_teardown(struct mounter *m)
                 (void)box_cgroup_destroy(m->cg);
                 m->cg = NULL;
         }
-        remove_state_dir(m);
+        remove_state_dir(m->name, m->data_dir, m->owned, false);
         if (m->janitor_fd >= 0) {
                 /* Done here: the janitor can go without doing anything. */
                 (void)!write(m->janitor_fd, "x", 1);
@@ -387,6 +421,7 @@ int janitor_spawn(struct mounter *m)
         }
         if (pid == 0) {
                 int keep[] = {p[0]};
+                bool owned = false;
                 char c;
                 ssize_t n;
 
@@ -395,15 +430,24 @@ int janitor_spawn(struct mounter *m)
                 do
                         n = read(p[0], &c, 1);
                 while (n < 0 && errno == EINTR);
+                /* 'o': the mounter took the box over (see remove_state_dir);
+                 * 'x': it tore the box down itself; EOF: it died. */
+                while (n == 1 && c == 'o') {
+                        owned = true;
+                        do
+                                n = read(p[0], &c, 1);
+                        while (n < 0 && errno == EINTR);
+                }
                 if (n != 1) {
                         struct cg_layout l = {0};
                         struct box_cgroup *cg = NULL;
 
-                        if (cg_layout_read(&l) >= 0 &&
+                        /* Cgroups exist only once the box is ours. */
+                        if (owned && cg_layout_read(&l) >= 0 &&
                             box_cgroup_lookup(&l, m->name, &cg) >= 0)
                                 (void)box_cgroup_destroy(cg);
                         cg_layout_free(&l);
-                        remove_state_dir(m);
+                        remove_state_dir(m->name, m->data_dir, owned, true);
                 }
                 _exit(0);
         }

@@ -87,6 +87,13 @@ static int mounter_handle_config(struct mounter *m, void *msg, char *errmsg,
         struct ipc_mnt_config *c = msg;
         struct stat st, root;
 
+        /* The broker sends its config only while it holds the box's lock:
+         * from now on the state is ours to remove, and the janitor's if we
+         * die (box.c remove_state_dir) — even if this config is refused. */
+        m->owned = true;
+        if (m->janitor_fd >= 0)
+                (void)!write(m->janitor_fd, "o", 1);
+
         if (strcmp(c->name, m->name) || strcmp(c->data_dir, m->data_dir)) {
                 snprintf(errmsg, errlen, "config names another box");
                 return -EINVAL;

@@ -383,7 +383,15 @@ void box_teardown(struct mounter *m)
                 (void)box_cgroup_destroy(m->cg);
                 m->cg = NULL;
         }
-        remove_state_dir(m->name, m->data_dir, m->owned, false);
+        /* Not ours yet, and we end it (not the broker): our broker may
+         * still hold the lock. Hang up on it (it then releases the lock
+         * and exits), then wait for the lock. */
+        if (!m->owned && m->ending && m->sock >= 0) {
+                close(m->sock);
+                m->sock = -1;
+        }
+        remove_state_dir(m->name, m->data_dir, m->owned,
+                         !m->owned && m->ending);
         if (m->janitor_fd >= 0) {
                 /* Done here: the janitor can go without doing anything. */
                 (void)!write(m->janitor_fd, "x", 1);

@@ -429,8 +429,10 @@ int main(int argc, char **argv)
                         break;
                 }
                 /* (The broker reports the box lost: one line, SPEC §3.) */
-                if (p[1].revents & (POLLERR | POLLHUP | POLLNVAL))
+                if (p[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+                        m.ending = true;
                         break;
+                }
                 if (m.pidfd >= 0 && (p[2].revents & POLLIN)) {
                         r = box_reap(&m, &status);
                         if (r > 0) {

@@ -22,7 +22,7 @@
 #include "harness.h"
 
 #define REPORT_LEN 16384
-#define IDLE "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"
+#define IDLE       "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"
 
 #define ck_run(cond, r, what)                                                  \
         ck_assert_msg(cond,                                                    \
@@ -31,8 +31,15 @@
                       what, (r)->status, (r)->out ? (r)->out : "",             \
                       (r)->err ? (r)->err : "")
 
-enum comp { C_BROKER, C_MOUNTER, C_JANITOR, C_INITPROC, C_ENTERD, C_SPAWNER,
-            C_N };
+enum comp {
+        C_BROKER,
+        C_MOUNTER,
+        C_JANITOR,
+        C_INITPROC,
+        C_ENTERD,
+        C_SPAWNER,
+        C_N
+};
 static const char *const comp_name[C_N] = {
     "broker", "mounter", "janitor", "initproc", "enterd", "enterd-spawner"};
 
@@ -50,8 +57,8 @@ static void assert_gone(const struct test_box *b, const char *what)
         char rep[REPORT_LEN];
         int n = leftovers_wait(b->name, b->data_dir, rep, sizeof(rep), 10);
 
-        ck_assert_msg(n == 0, "10 s after %s: %d leftovers of %s:\n%s", what,
-                      n, b->name, rep);
+        ck_assert_msg(n == 0, "10 s after %s: %d leftovers of %s:\n%s", what, n,
+                      b->name, rep);
 }
 
 /* A box of the same name starts again, runs an enter, stops cleanly. */
@@ -151,8 +158,8 @@ static pid_t handshake_pid(struct test_box *b, pid_t fg, enum comp c)
 /* ---- Kill during the start handshake ---------------------------------- */
 
 #define HS_STEP_MS 2
-#define HS_MAX_MS 40
-#define HS_CHUNKS 3 /* delays split over this many tests per component */
+#define HS_MAX_MS  40
+#define HS_CHUNKS  3 /* delays split over this many tests per component */
 
 /* _i = component * HS_CHUNKS + chunk; delays d = 0, 2, ..., 40 ms after
  * `pbox start` was forked (then as soon as the component exists). */
@@ -165,13 +172,19 @@ START_TEST(test_kill_handshake)
 
         for (int k = chunk; k < ndelay; k += HS_CHUNKS) {
                 int d = k * HS_STEP_MS;
-                const char *argv[] = {"start", "--name", b->name, "--data-dir",
-                                      b->data_dir, "--rootfs", b->rootfs,
+                const char *argv[] = {"start",
+                                      "--name",
+                                      b->name,
+                                      "--data-dir",
+                                      b->data_dir,
+                                      "--rootfs",
+                                      b->rootfs,
                                       c == C_INITPROC ? "--init" : "--",
                                       c == C_INITPROC ? "--" : "/bin/sh",
                                       c == C_INITPROC ? "/bin/sh" : "-c",
                                       c == C_INITPROC ? "-c" : IDLE,
-                                      c == C_INITPROC ? IDLE : NULL, NULL};
+                                      c == C_INITPROC ? IDLE : NULL,
+                                      NULL};
                 struct run_proc p;
                 struct run_result r = {0};
                 char what[128];
@@ -202,8 +215,8 @@ END_TEST
 /* ---- Kill during an enter --------------------------------------------- */
 
 #define EN_STEP_MS 4
-#define EN_MAX_MS 40
-#define EN_CHUNKS 2
+#define EN_MAX_MS  40
+#define EN_CHUNKS  2
 
 /* _i = component * EN_CHUNKS + chunk; the component of a running box is
  * killed d = 0, 4, ..., 40 ms after `pbox enter` was forked: the client
@@ -216,9 +229,11 @@ START_TEST(test_kill_during_enter)
 
         for (int k = chunk; k * EN_STEP_MS <= EN_MAX_MS; k += EN_CHUNKS) {
                 int d = k * EN_STEP_MS;
-                const char *argv[] = {"enter", "--name", b->name, "--data-dir",
-                                      b->data_dir, "--", "/bin/sh", "-c",
-                                      "echo hi; sleep 30", NULL};
+                const char *argv[] = {
+                    "enter",      "--name",    b->name,
+                    "--data-dir", b->data_dir, "--",
+                    "/bin/sh",    "-c",        "echo hi; sleep 30",
+                    NULL};
                 _cleanup_free_ char *json = NULL;
                 struct run_proc p;
                 struct run_result r = {0};
@@ -260,13 +275,16 @@ START_TEST(test_kill_running)
         enum comp c = _i == C_N ? C_BROKER : (enum comp)_i;
         bool fg = _i == C_N;
         struct test_box *b = box_new();
-        _cleanup_free_ char *json = NULL, *mark = test_box_path(b, "rootfs/tmp/entered");
-        const char *sargv[] = {"start", "--name", b->name, "--data-dir",
+        _cleanup_free_ char *json = NULL,
+                            *mark = test_box_path(b, "rootfs/tmp/entered");
+        const char *sargv[] = {"start",     "--name",   b->name,   "--data-dir",
                                b->data_dir, "--rootfs", b->rootfs, "--",
-                               "/bin/sh", "-c", IDLE, NULL};
-        const char *eargv[] = {"enter", "--name", b->name, "--data-dir",
-                               b->data_dir, "--", "/bin/sh", "-c",
-                               "touch /tmp/entered; exec sleep 30", NULL};
+                               "/bin/sh",   "-c",       IDLE,      NULL};
+        const char *eargv[] = {
+            "enter",      "--name",    b->name,
+            "--data-dir", b->data_dir, "--",
+            "/bin/sh",    "-c",        "touch /tmp/entered; exec sleep 30",
+            NULL};
         struct run_proc sp = {0}, ep;
         struct run_result r = {0};
         char what[128];
@@ -313,9 +331,9 @@ START_TEST(test_kill_client_midstream)
 {
         struct test_box *b = box_new();
         _cleanup_free_ char *bin = pbox_build_path("pbox");
-        const char *argv[] = {bin, "enter", "--name", b->name, "--data-dir",
-                              b->data_dir, "--", "dd", "if=/dev/zero", "bs=1M",
-                              "count=200", NULL};
+        const char *argv[] = {
+            bin,  "enter", "--name",       b->name, "--data-dir", b->data_dir,
+            "--", "dd",    "if=/dev/zero", "bs=1M", "count=200",  NULL};
         _cleanup_free_ char *out = NULL;
         struct run_proc p;
         struct run_result r = {0};
@@ -342,8 +360,7 @@ START_TEST(test_kill_client_midstream)
                 got += (size_t)k;
         }
         ck_assert_msg(got >= (1u << 20), "only %zu bytes came through", got);
-        for (end = now_secs() + 5; !dd && now_secs() < end;
-             fault_sleep_ms(10))
+        for (end = now_secs() + 5; !dd && now_secs() < end; fault_sleep_ms(10))
                 dd = fault_find_in_box("dd", b->name);
         ck_assert_msg(dd > 0, "no dd in the box");
         ck_assert_int_eq(kill(p.pid, SIGKILL), 0);

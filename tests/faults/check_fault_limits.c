@@ -18,7 +18,7 @@
 #include "harness.h"
 
 #define REPORT_LEN 16384
-#define IDLE "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"
+#define IDLE       "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"
 
 #define ck_run(cond, r, what)                                                  \
         ck_assert_msg(cond,                                                    \
@@ -80,12 +80,20 @@ START_TEST(test_nofile_start)
         bool detach = _i % 2;
         struct test_box *b = box_new();
         _cleanup_free_ char *bin = pbox_build_path("pbox");
-        const char *argv[] = {bin, "start", "--name", b->name, "--data-dir",
-                              b->data_dir, "--rootfs", b->rootfs,
-                              detach ? "--detach" : "--", detach ? "--" : "/bin/sh",
+        const char *argv[] = {bin,
+                              "start",
+                              "--name",
+                              b->name,
+                              "--data-dir",
+                              b->data_dir,
+                              "--rootfs",
+                              b->rootfs,
+                              detach ? "--detach" : "--",
+                              detach ? "--" : "/bin/sh",
                               detach ? "/bin/sh" : "-c",
                               detach ? "-c" : "echo ok",
-                              detach ? IDLE : NULL, NULL};
+                              detach ? IDLE : NULL,
+                              NULL};
         struct run_proc p;
         struct run_result r = {0};
         char what[96];
@@ -117,9 +125,9 @@ START_TEST(test_nofile_enter)
         struct test_box *b = box_new();
         _cleanup_free_ char *bin = pbox_build_path("pbox");
         _cleanup_free_ char *out = NULL;
-        const char *argv[] = {bin, "enter", "--name", b->name, "--data-dir",
-                              b->data_dir, "--", "/bin/sh", "-c", "echo ok",
-                              NULL};
+        const char *argv[] = {bin,          "enter",     "--name", b->name,
+                              "--data-dir", b->data_dir, "--",     "/bin/sh",
+                              "-c",         "echo ok",   NULL};
         struct run_proc p;
         struct run_result r = {0};
         char what[96];
@@ -185,8 +193,8 @@ static void unfill(const char *dir)
 START_TEST(test_full_data_dir)
 {
         struct test_box *b = box_new();
-        const char *opts = _i ? "size=1m,nr_inodes=16,mode=0755"
-                              : "size=64k,mode=0755";
+        const char *opts =
+            _i ? "size=1m,nr_inodes=16,mode=0755" : "size=64k,mode=0755";
         const char *extra[] = {"--detach", "--", "/bin/sh", "-c", IDLE, NULL};
         struct run_result r = {0};
         const char *what = _i ? "start on a data dir without inodes"
@@ -228,18 +236,18 @@ START_TEST(test_full_log)
                            "echo err $i >&2; i=$((i+1)); done; " IDLE;
 
         ck_assert_int_eq(mkdir(log, 0700), 0);
-        ck_assert_msg(mount("pbox-fault", log, "tmpfs", 0,
-                            "size=16k,mode=0700") == 0,
-                      "mount tmpfs: %m");
+        ck_assert_msg(
+            mount("pbox-fault", log, "tmpfs", 0, "size=16k,mode=0700") == 0,
+            "mount tmpfs: %m");
         fill(log, false);
         test_box_start_detached(b, "--", "/bin/sh", "-c", init, NULL);
         fprintf(stderr, "start with a full log dir: status %d: %s",
                 b->last.status, b->last.err);
         if (b->last.status == 0) {
                 struct run_result r = {0};
-                const char *argv[] = {"enter", "--name", b->name, "--data-dir",
-                                      b->data_dir, "--", "/bin/sh", "-c",
-                                      "echo ok", NULL};
+                const char *argv[] = {
+                    "enter", "--name",  b->name, "--data-dir", b->data_dir,
+                    "--",    "/bin/sh", "-c",    "echo ok",    NULL};
 
                 /* The audit log lives there too: an enter works or is
                  * refused with one line. */

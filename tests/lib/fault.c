@@ -142,8 +142,8 @@ int fault_leftovers_except(const char *name, const char *data_dir,
                         continue;
                 n++;
                 if (report && off < len)
-                        off += (size_t)snprintf(report + off, len - off,
-                                                "%s\n", l);
+                        off += (size_t)snprintf(report + off, len - off, "%s\n",
+                                                l);
         }
         return n;
 }

@@ -21,6 +21,7 @@ struct broker {
         struct box_config early; /* name, data_dir, broker_user, detach */
         struct box_config cfg;   /* everything, parsed unprivileged */
         int lock_fd;
+        bool state_handed; /* the mounter removes DATA_DIR/NAME now */
         int state_fd;
         int log_fd;    /* --detach: DATA_DIR/_log/NAME.log */
         int ready_fd;  /* --detach: tells the waiting parent the outcome */
@@ -63,6 +64,8 @@ int broker_daemonize(struct broker *b);
 /* pbox-mounter (waiting for its hello) and pbox-enterd, each with its
  * socket on fd 3. */
 int broker_spawn_mounter(struct broker *b);
+int broker_hand_state(struct broker *b);
+void broker_remove_state(struct broker *b);
 int broker_spawn_enterd(struct broker *b);
 int broker_drop_privileges(struct broker *b);
 int broker_write_state(struct broker *b);

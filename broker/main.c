@@ -27,8 +27,10 @@ PBOX_SAN_DEFAULTS
  * waiting for them means nothing is left when `pbox start` returns. */
 static int fail(struct broker *b, int status)
 {
-        /* Our lock goes first: a mounter that never got our config removes
-         * the state directory only if nobody holds its lock. */
+        /* Ours to remove until the mounter took it over; then our lock
+         * goes first: a janitor cleaning up after a killed mounter waits
+         * for it. */
+        broker_remove_state(b);
         if (b->lock_fd >= 0) {
                 close(b->lock_fd);
                 b->lock_fd = -1;
@@ -185,7 +187,7 @@ int main(int argc, char **argv)
          * (PID 1 may not). */
         (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         if (broker_spawn_mounter(&b) < 0 || broker_open_state(&b) < 0 ||
-            broker_spawn_enterd(&b) < 0)
+            broker_hand_state(&b) < 0 || broker_spawn_enterd(&b) < 0)
                 return fail(&b, 125);
         if (broker_drop_privileges(&b) < 0)
                 return fail(&b, 125);

@@ -141,6 +141,9 @@ int broker_open_state(struct broker *b)
                 return -ENOMEM;
         r = take_lock(path, &b->lock_fd);
         if (r < 0) {
+                /* Only if empty: ours, made just now (a held lock is a
+                 * file in it). */
+                (void)rmdir(dir);
                 if (r == -EBUSY)
                         broker_report(b, 125, "box %s is already running",
                                       name);
@@ -298,6 +301,39 @@ int broker_spawn_mounter(struct broker *b)
                 return r < 0 ? r : -EPROTO;
         }
         return 0;
+}
+
+/* Tell the mounter the state directory exists and we hold its lock: from
+ * then on it and its janitor remove the directory whatever dies when
+ * (mounter/box.c). Until it has answered, we remove it ourselves
+ * (broker_remove_state): a mounter that ended before the handover has
+ * left it to us, and we are still root. */
+int broker_hand_state(struct broker *b)
+{
+        struct ipc_mnt_state_held h = {.hdr = {.type = IPC_MNT_STATE_HELD,
+                                               .id = ++b->next_id}};
+        char errmsg[IPC_ERRMSG_MAX] = "";
+        int r;
+
+        r = ipc_call(b->mounter_sock, IPC_ROLE_MOUNTER, &h, errmsg);
+        if (r < 0) {
+                broker_report(b, 125, "the mounter exited: %s",
+                              errmsg[0] ? errmsg : strerror(-r));
+                return r;
+        }
+        b->state_handed = true;
+        return 0;
+}
+
+/* DATA_DIR/NAME while we hold its lock and have not handed it over. */
+void broker_remove_state(struct broker *b)
+{
+        _cleanup_free_ char *dir = NULL;
+
+        if (b->lock_fd < 0 || b->state_handed ||
+            asprintf(&dir, "%s/%s", b->early.data_dir, b->early.name) < 0)
+                return;
+        (void)proc_rmdir_flat(dir);
 }
 
 int broker_spawn_enterd(struct broker *b)

@@ -352,7 +352,8 @@ int front_run(struct front *f)
         do
                 r = front_poll_once(f, -1);
         while (r >= 0);
-        if (r == -ECONNRESET)
+        /* A peer hung up: the broker reports what ended the box. */
+        if (r == -ECONNRESET || r == -EPIPE)
                 return 0;
         fprintf(stderr, "pbox-enterd: %s\n", strerror(-r));
         return 1;

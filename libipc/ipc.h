@@ -110,6 +110,9 @@ enum ipc_type {
         IPC_LAUNCH_REQ,   /* spawner → its launcher: a SPAWN_REQ passed on
                              (struct ipc_spawn_req); fds: 0, 1, 2 and the
                              process's channel (enterd/launcher.c) */
+        IPC_MNT_STATE_HELD, /* broker (root) → mounter: DATA_DIR/NAME exists
+                               and the broker holds its lock: the mounter
+                               (and its janitor) remove it from now on */
         IPC_TYPE_MAX,
 };
 
@@ -210,6 +213,10 @@ struct ipc_mnt_signal {
 };
 
 struct ipc_mnt_kill {
+        struct ipc_hdr hdr;
+};
+
+struct ipc_mnt_state_held {
         struct ipc_hdr hdr;
 };
 

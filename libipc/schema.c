@@ -246,6 +246,7 @@ static const struct ipc_msgdef schema[IPC_TYPE_MAX] = {
     DEF(IPC_SPAWN_SIGNAL, ipc_spawn_signal, E, 0, f_spawn_signal),
     DEF(IPC_SPAWN_HANGUP, ipc_spawn_hangup, E, 0, f_spawn_hangup),
     DEF(IPC_LAUNCH_REQ, ipc_spawn_req, S, 4, f_spawn_req),
+    DEF0(IPC_MNT_STATE_HELD, ipc_mnt_state_held, B, 0),
 };
 
 const struct ipc_msgdef *ipc_schema_lookup(unsigned type)

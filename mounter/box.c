@@ -321,15 +321,14 @@ int box_reap(struct mounter *m, int *ret_status)
 }
 
 /* Remove DATA_DIR/NAME: the lock, state and socket the broker and enterd
- * made there (no subdirectories are expected). */
-/* DATA_DIR/NAME is ours to remove once the broker's config arrived (the
- * broker sends it only while it holds the box's lock). Before that, only
- * a directory whose lock nobody holds is removed: a broker killed while
- * creating it leaves it unlocked, while a second `pbox start` of a running
- * box must leave that box's directory alone. wait: block until the lock
- * is free (the janitor, whose broker exits soon after the mounter died). */
-static void remove_state_dir(const char *name, const char *data_dir, bool owned,
-                             bool wait)
+ * made there (no subdirectories are expected). owned: the broker handed
+ * it over (IPC_MNT_STATE_HELD) while holding its lock. Otherwise (the
+ * janitor, after the mounter died before the handover) only a directory
+ * whose lock nobody holds is removed, waiting (bounded) for a broker that
+ * is still exiting: a broker killed while creating it leaves it unlocked,
+ * while a second `pbox start` of a running box must leave that box's
+ * directory alone. */
+static void remove_state_dir(const char *name, const char *data_dir, bool owned)
 {
         _cleanup_free_ char *path = NULL, *lock = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -348,7 +347,7 @@ static void remove_state_dir(const char *name, const char *data_dir, bool owned,
                          * belongs to a box that is not ours. */
                         for (int i = 0;; i++) {
                                 r = flock(fd, LOCK_EX | LOCK_NB);
-                                if (r == 0 || !wait || i >= 200 ||
+                                if (r == 0 || i >= 200 ||
                                     (errno != EWOULDBLOCK && errno != EINTR))
                                         break;
                                 usleep(50 * 1000);
@@ -383,15 +382,9 @@ void box_teardown(struct mounter *m)
                 (void)box_cgroup_destroy(m->cg);
                 m->cg = NULL;
         }
-        /* Not ours yet, and we end it (not the broker): our broker may
-         * still hold the lock. Hang up on it (it then releases the lock
-         * and exits), then wait for the lock. */
-        if (!m->owned && m->ending && m->sock >= 0) {
-                close(m->sock);
-                m->sock = -1;
-        }
-        remove_state_dir(m->name, m->data_dir, m->owned,
-                         !m->owned && m->ending);
+        /* Before the handover the broker, still root, removes it. */
+        if (m->owned)
+                remove_state_dir(m->name, m->data_dir, true);
         if (m->janitor_fd >= 0) {
                 /* Done here: the janitor can go without doing anything. */
                 (void)!write(m->janitor_fd, "x", 1);
@@ -455,7 +448,7 @@ int janitor_spawn(struct mounter *m)
                             box_cgroup_lookup(&l, m->name, &cg) >= 0)
                                 (void)box_cgroup_destroy(cg);
                         cg_layout_free(&l);
-                        remove_state_dir(m->name, m->data_dir, owned, true);
+                        remove_state_dir(m->name, m->data_dir, owned);
                 }
                 _exit(0);
         }

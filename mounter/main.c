@@ -78,6 +78,20 @@ static bool box_dst_ok(const char *p)
                strcmp(norm, p) == 0;
 }
 
+/* Why safe: carries nothing; the broker, still root, has made
+ * DATA_DIR/NAME (the name and data dir we were started with) and holds its
+ * lock: from now on the directory is ours to remove, and the janitor's if
+ * we die (box.c). Before this, the broker removes it itself. */
+static int mounter_handle_state_held(struct mounter *m, void *msg,
+                                     char *errmsg, size_t errlen)
+{
+        (void)msg, (void)errmsg, (void)errlen;
+        m->owned = true;
+        if (m->janitor_fd >= 0)
+                (void)!write(m->janitor_fd, "o", 1);
+        return 0;
+}
+
 /* Why safe: the config names the rootfs and state paths the broker's
  * caller chose as root; they are checked to be absolute, free of "..",
  * and the rootfs to be a directory that is not the host's root. */
@@ -87,13 +101,10 @@ static int mounter_handle_config(struct mounter *m, void *msg, char *errmsg,
         struct ipc_mnt_config *c = msg;
         struct stat st, root;
 
-        /* The broker sends its config only while it holds the box's lock:
-         * from now on the state is ours to remove, and the janitor's if we
-         * die (box.c remove_state_dir) — even if this config is refused. */
-        m->owned = true;
-        if (m->janitor_fd >= 0)
-                (void)!write(m->janitor_fd, "o", 1);
-
+        if (!m->owned) {
+                snprintf(errmsg, errlen, "config before the state handover");
+                return -EPROTO;
+        }
         if (strcmp(c->name, m->name) || strcmp(c->data_dir, m->data_dir)) {
                 snprintf(errmsg, errlen, "config names another box");
                 return -EINVAL;
@@ -289,6 +300,7 @@ static int mounter_handle_kill(struct mounter *m, void *msg, char *errmsg,
 }
 
 static const struct handler handlers[IPC_TYPE_MAX] = {
+    [IPC_MNT_STATE_HELD] = {mounter_handle_state_held, H_BEFORE | H_ONCE},
     [IPC_MNT_CONFIG] = {mounter_handle_config, H_BEFORE | H_ONCE},
     [IPC_MNT_VOLUME] = {mounter_handle_volume, H_BEFORE},
     [IPC_MNT_DEVICE] = {mounter_handle_device, H_BEFORE | H_AFTER},
@@ -429,10 +441,8 @@ int main(int argc, char **argv)
                         break;
                 }
                 /* (The broker reports the box lost: one line, SPEC §3.) */
-                if (p[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
-                        m.ending = true;
+                if (p[1].revents & (POLLERR | POLLHUP | POLLNVAL))
                         break;
-                }
                 if (m.pidfd >= 0 && (p[2].revents & POLLIN)) {
                         r = box_reap(&m, &status);
                         if (r > 0) {

@@ -21,8 +21,7 @@ struct mounter {
         const char *data_dir; /* idem: where the state directory is */
         int janitor_fd;       /* write end; see box.c spawn_janitor() */
         pid_t janitor_pid;
-        bool owned;  /* the broker's config arrived: it holds the lock */
-        bool ending; /* the mounter ends the box itself (janitor died) */
+        bool owned; /* IPC_MNT_STATE_HELD came: DATA_DIR/NAME is ours */
         struct ipc_mnt_config *cfg;
         struct ipc_mnt_volume *volumes[MOUNTER_MAX_ITEMS];
         size_t nvolumes;

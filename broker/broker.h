@@ -68,6 +68,7 @@ int broker_hand_state(struct broker *b);
 void broker_remove_state(struct broker *b);
 int broker_spawn_enterd(struct broker *b);
 int broker_drop_privileges(struct broker *b);
+int broker_format_state(const struct broker *b, char *buf, size_t len);
 int broker_write_state(struct broker *b);
 
 /* plan.c — configuration to the mounter, and INIT to initproc. */

@@ -290,6 +290,16 @@ static void on_enterd_sock(struct broker *b, int tfd)
                 int64_t t = ((struct ipc_op_stop *)msg)->timeout;
 
                 begin_stop(b, tfd, t < 0 ? b->cfg.stop_timeout : (unsigned)t);
+        } else if (h->type == IPC_OP_STATUS) {
+                char text[IPC_STATE_MAX];
+                struct ipc_op_state st = {
+                    .hdr = {.type = IPC_OP_STATE, .id = h->id}, .text = text};
+
+                if (broker_format_state(b, text, sizeof(text)) < 0)
+                        (void)ipc_send_reply(b->enterd_sock, h->id, -ENOBUFS,
+                                             "state too large");
+                else
+                        (void)ipc_send(b->enterd_sock, &st);
         } else if (h->type == IPC_MNT_DEVICE ||
                    h->type == IPC_MNT_DEVICE_REMOVE) {
                 forward_device(b, msg);

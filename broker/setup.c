@@ -155,8 +155,9 @@ int broker_open_state(struct broker *b)
         free(path);
         if (asprintf(&path, "%s/state", dir) < 0)
                 return -ENOMEM;
+        /* Root's alone, like the lock: operators ask enterd (OP_STATUS). */
         b->state_fd = open(
-            path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+            path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (b->state_fd < 0) {
                 r = -errno;
                 broker_report(b, 125, "open %s: %s", path, strerror(errno));
@@ -310,8 +311,8 @@ int broker_spawn_mounter(struct broker *b)
  * left it to us, and we are still root. */
 int broker_hand_state(struct broker *b)
 {
-        struct ipc_mnt_state_held h = {.hdr = {.type = IPC_MNT_STATE_HELD,
-                                               .id = ++b->next_id}};
+        struct ipc_mnt_state_held h = {
+            .hdr = {.type = IPC_MNT_STATE_HELD, .id = ++b->next_id}};
         char errmsg[IPC_ERRMSG_MAX] = "";
         int r;
 
@@ -394,29 +395,38 @@ static const char *state_name(enum box_state s)
         return "unknown";
 }
 
-/* The state file pbox status reads: key=value lines, rewritten whole.
- * A box whose state cannot be written (a full disk) cannot be found by
- * pbox stop/status: the caller treats failure as fatal. */
+/* The state pbox status shows: key=value lines, into buf (IPC_STATE_MAX).
+ * Length, or -ENOBUFS. */
+int broker_format_state(const struct broker *b, char *buf, size_t len)
+{
+        int n = snprintf(buf, len,
+                         "name=%s\nstate=%s\ninit_pid=%d\nstarted=%lld\n"
+                         "cgroup=%s\nbroker=%d\nmounter=%d\ninitproc=%d\n"
+                         "enterd=%d\nminimal_init=%d\nstop_timeout=%u\n",
+                         b->early.name, state_name(b->state), (int)b->init_pid,
+                         (long long)b->started, b->cgroup ? b->cgroup : "",
+                         (int)getpid(), (int)b->mounter_pid,
+                         b->cfg.minimal_init ? (int)b->init_pid : 0,
+                         (int)b->enterd_pid, b->cfg.minimal_init ? 1 : 0,
+                         b->cfg.stop_timeout);
+
+        return n < 0 || (size_t)n >= len ? -ENOBUFS : n;
+}
+
+/* The state file root's pbox status reads, rewritten whole. A box whose
+ * state cannot be written (a full disk) cannot be found by pbox
+ * stop/status: the caller treats failure as fatal. */
 int broker_write_state(struct broker *b)
 {
-        char buf[8192];
+        char buf[IPC_STATE_MAX];
         ssize_t w;
         int n;
 
         if (b->state_fd < 0)
                 return -EBADF;
-        n = snprintf(buf, sizeof(buf),
-                     "name=%s\nstate=%s\ninit_pid=%d\nstarted=%lld\n"
-                     "cgroup=%s\nbroker=%d\nmounter=%d\ninitproc=%d\n"
-                     "enterd=%d\nminimal_init=%d\nstop_timeout=%u\n",
-                     b->early.name, state_name(b->state), (int)b->init_pid,
-                     (long long)b->started, b->cgroup ? b->cgroup : "",
-                     (int)getpid(), (int)b->mounter_pid,
-                     b->cfg.minimal_init ? (int)b->init_pid : 0,
-                     (int)b->enterd_pid, b->cfg.minimal_init ? 1 : 0,
-                     b->cfg.stop_timeout);
-        if (n < 0 || (size_t)n >= sizeof(buf))
-                return -ENOBUFS;
+        n = broker_format_state(b, buf, sizeof(buf));
+        if (n < 0)
+                return n;
         w = pwrite(b->state_fd, buf, (size_t)n, 0);
         if (w < 0)
                 return -errno;

@@ -4,8 +4,9 @@
  * request must come within FRONT_FIRST_REQ_MS; every frame is decoded
  * for the client role (schema limits), then checked here beyond the
  * schema, and only then relayed: to the spawner as SPAWN_*, to the
- * broker as OP_STOP / MNT_DEVICE / MNT_DEVICE_REMOVE. Anything else, or
- * anything out of turn, ends that connection only (audited). */
+ * broker as OP_STOP / OP_STATUS / MNT_DEVICE / MNT_DEVICE_REMOVE.
+ * Anything else, or anything out of turn, ends that connection only
+ * (audited). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -394,6 +395,19 @@ static int client_stop(struct front *f, struct conn *c, void *msg)
         return front_broker_send(f, &s, &c->broker_id);
 }
 
+/* What the broker knows of the box, for an operator who may not read its
+ * state directory (`pbox status`). */
+static int client_status(struct front *f, struct conn *c, void *msg)
+{
+        struct ipc_op_status s = {.hdr.type = IPC_OP_STATUS};
+
+        (void)msg;
+        if (conn_set_audit(c, "status", NULL, strdup("")) < 0)
+                return conn_refuse(f, c, -ENOMEM, "failed", "out of memory");
+        c->state = CONN_OP_WAIT;
+        return front_broker_send(f, &s, &c->broker_id);
+}
+
 static bool dev_path_ok(const char *p)
 {
         if (strncmp(p, "/dev/", 5) != 0 || !p[5])
@@ -463,6 +477,7 @@ static const struct client_handler client_table[IPC_TYPE_MAX] = {
     [IPC_ENTER_SIGNAL] = {IPC_ENTER_SIGNAL, CONN_SPAWNING | CONN_RUNNING,
                           client_signal},
     [IPC_OP_STOP] = {IPC_OP_STOP, CONN_NEW, client_stop},
+    [IPC_OP_STATUS] = {IPC_OP_STATUS, CONN_NEW, client_status},
     [IPC_OP_DEVICE_ADD] = {IPC_OP_DEVICE_ADD, CONN_NEW, client_device_add},
     [IPC_OP_DEVICE_REMOVE] = {IPC_OP_DEVICE_REMOVE, CONN_NEW,
                               client_device_remove},
@@ -592,6 +607,15 @@ int front_conn_spawn_exit(struct front *f, struct conn *c,
                        : hung     ? "hangup"
                                   : "exited",
                        (int)m->status);
+        return 0;
+}
+
+int front_conn_broker_state(struct front *f, struct conn *c,
+                            struct ipc_op_state *m)
+{
+        c->broker_id = 0;
+        (void)conn_send(f, c, m);
+        front_conn_end(f, c, "ok", 0);
         return 0;
 }
 

@@ -140,26 +140,48 @@ static int broker_config(struct front *f, void *msg)
         return ipc_send(f->spawner, &sc);
 }
 
+/* The connection waiting for the broker's answer id; NULL if the client
+ * went away meanwhile (fine if id is one we used: *ok). */
+static struct conn *broker_waiter(struct front *f, uint32_t id, bool *ok)
+{
+        for (unsigned i = 0; i < FRONT_MAX_CONNS; i++) {
+                struct conn *c = f->conns[i];
+
+                if (c && c->broker_id == id)
+                        return c;
+        }
+        *ok = id != 0 && id < f->next_broker;
+        return NULL;
+}
+
 /* The broker's answer to a stop or device request we forwarded. */
 static int broker_reply(struct front *f, void *msg)
 {
         struct ipc_reply *m = msg;
+        bool ok;
+        struct conn *c = broker_waiter(f, m->hdr.id, &ok);
 
-        for (unsigned i = 0; i < FRONT_MAX_CONNS; i++) {
-                struct conn *c = f->conns[i];
+        if (c)
+                return front_conn_broker_reply(f, c, m);
+        return ok ? 0 : -EPROTO;
+}
 
-                if (c && c->broker_id == m->hdr.id)
-                        return front_conn_broker_reply(f, c, m);
-        }
-        /* The client went away meanwhile: fine if the id is one we used. */
-        if (m->hdr.id == 0 || m->hdr.id >= f->next_broker)
-                return -EPROTO;
-        return 0;
+/* The broker's state, for a status request we forwarded. */
+static int broker_state(struct front *f, void *msg)
+{
+        struct ipc_op_state *m = msg;
+        bool ok;
+        struct conn *c = broker_waiter(f, m->hdr.id, &ok);
+
+        if (c)
+                return front_conn_broker_state(f, c, m);
+        return ok ? 0 : -EPROTO;
 }
 
 static const struct peer_handler broker_table[IPC_TYPE_MAX] = {
     [IPC_ENTERD_CONFIG] = {IPC_ENTERD_CONFIG, IN_CONFIG | ONCE, broker_config},
     [IPC_REPLY] = {IPC_REPLY, IN_READY, broker_reply},
+    [IPC_OP_STATE] = {IPC_OP_STATE, IN_READY, broker_state},
 };
 
 /* ---- the spawner --------------------------------------------------------- */

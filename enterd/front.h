@@ -47,7 +47,8 @@ enum conn_state {
         CONN_SPAWNING = 1u << 1, /* SPAWN_REQ sent, not started yet */
         CONN_RUNNING = 1u << 2,  /* SPAWN_STARTED relayed */
         CONN_HANGUP = 1u << 3,   /* client gone, SPAWN_HANGUP sent; fd closed */
-        CONN_OP_WAIT = 1u << 4,  /* device request sent to the broker */
+        CONN_OP_WAIT = 1u << 4,  /* device or status request sent to the
+                                    broker */
         CONN_STOPPING = 1u << 5, /* stop forwarded; open until we exit */
 };
 
@@ -156,6 +157,9 @@ int front_conn_spawn_exit(struct front *f, struct conn *c,
 /* The broker's reply to c's device request. */
 int front_conn_broker_reply(struct front *f, struct conn *c,
                             const struct ipc_reply *m);
+/* The broker's state for c's status request. */
+int front_conn_broker_state(struct front *f, struct conn *c,
+                            struct ipc_op_state *m);
 
 /* ---- audit.c ----------------------------------------------------------- */
 

@@ -282,22 +282,6 @@ static int config_perms(const char *sock_path, const char *box_dir, int64_t gid,
         if (chmod(sock_path, gid >= 0 ? 0660 : 0600) < 0 ||
             chmod(box_dir, gid >= 0 ? 0710 : 0700) < 0)
                 goto fail;
-        /* Operators read the box's state themselves (`pbox status`): the
-         * state file and the lock (to see that the broker holds it) are
-         * root:GROUP 0640; they can take no lock the broker doesn't. */
-        if (gid >= 0) {
-                static const char *const names[] = {"state", "lock"};
-
-                for (size_t i = 0; i < ELEMENTSOF(names); i++) {
-                        char path[4096];
-
-                        snprintf(path, sizeof(path), "%s/%s", box_dir,
-                                 names[i]);
-                        if (lchown(path, 0, (gid_t)gid) < 0 ||
-                            chmod(path, 0640) < 0)
-                                goto fail;
-                }
-        }
         return 0;
 fail:
         snprintf(errmsg, errlen, "socket permissions: %s", strerror(errno));

@@ -34,6 +34,7 @@
 #define IPC_MAX_FIELDS 16
 #define IPC_ERRMSG_MAX 512
 #define IPC_PATH_MAX   4096
+#define IPC_STATE_MAX  8192  /* broker_format_state() output */
 #define IPC_ARGS_MAX   4096  /* argv / envp entries */
 #define IPC_ARG_MAX    65536 /* one argv / envp string (bounded by the frame) */
 
@@ -104,15 +105,17 @@ enum ipc_type {
         IPC_SPAWN_REQ,        /* front → spawner: validated; fds: 0, 1, 2 */
         IPC_SPAWN_STARTED,    /* spawner → front */
         IPC_SPAWN_TTY,        /* spawner → front: pty master; fds: 1 */
-        IPC_SPAWN_EXIT,   /* spawner → front: status, or why it never ran */
-        IPC_SPAWN_SIGNAL, /* front → spawner */
-        IPC_SPAWN_HANGUP, /* front → spawner: the client went away */
-        IPC_LAUNCH_REQ,   /* spawner → its launcher: a SPAWN_REQ passed on
-                             (struct ipc_spawn_req); fds: 0, 1, 2 and the
-                             process's channel (enterd/launcher.c) */
+        IPC_SPAWN_EXIT,     /* spawner → front: status, or why it never ran */
+        IPC_SPAWN_SIGNAL,   /* front → spawner */
+        IPC_SPAWN_HANGUP,   /* front → spawner: the client went away */
+        IPC_LAUNCH_REQ,     /* spawner → its launcher: a SPAWN_REQ passed on
+                               (struct ipc_spawn_req); fds: 0, 1, 2 and the
+                               process's channel (enterd/launcher.c) */
         IPC_MNT_STATE_HELD, /* broker (root) → mounter: DATA_DIR/NAME exists
                                and the broker holds its lock: the mounter
                                (and its janitor) remove it from now on */
+        IPC_OP_STATUS, /* client → front, front → broker: `pbox status` */
+        IPC_OP_STATE,  /* broker → front, front → client: the state lines */
         IPC_TYPE_MAX,
 };
 
@@ -306,6 +309,16 @@ struct ipc_op_device_add {
 struct ipc_op_device_remove {
         struct ipc_hdr hdr;
         char *path;
+};
+
+struct ipc_op_status {
+        struct ipc_hdr hdr;
+};
+
+/* The broker's state file (broker_format_state): key=value lines. */
+struct ipc_op_state {
+        struct ipc_hdr hdr;
+        char *text;
 };
 
 struct ipc_spawn_config {

@@ -156,6 +156,9 @@ static const struct ipc_field f_op_device_add[] = {
 static const struct ipc_field f_op_device_remove[] = {
     STR(ipc_op_device_remove, path, IPC_PATH_MAX),
 };
+static const struct ipc_field f_op_state[] = {
+    STR(ipc_op_state, text, IPC_STATE_MAX),
+};
 static const struct ipc_field f_spawn_config[] = {
     STR(ipc_spawn_config, name, NAME_MAX_),
     U64(ipc_spawn_config, init_pid, 1, INT32_MAX),
@@ -247,6 +250,8 @@ static const struct ipc_msgdef schema[IPC_TYPE_MAX] = {
     DEF(IPC_SPAWN_HANGUP, ipc_spawn_hangup, E, 0, f_spawn_hangup),
     DEF(IPC_LAUNCH_REQ, ipc_spawn_req, S, 4, f_spawn_req),
     DEF0(IPC_MNT_STATE_HELD, ipc_mnt_state_held, B, 0),
+    DEF0(IPC_OP_STATUS, ipc_op_status, C | E, 0),
+    DEF(IPC_OP_STATE, ipc_op_state, B | E, 0, f_op_state),
 };
 
 const struct ipc_msgdef *ipc_schema_lookup(unsigned type)

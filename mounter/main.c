@@ -82,8 +82,8 @@ static bool box_dst_ok(const char *p)
  * DATA_DIR/NAME (the name and data dir we were started with) and holds its
  * lock: from now on the directory is ours to remove, and the janitor's if
  * we die (box.c). Before this, the broker removes it itself. */
-static int mounter_handle_state_held(struct mounter *m, void *msg,
-                                     char *errmsg, size_t errlen)
+static int mounter_handle_state_held(struct mounter *m, void *msg, char *errmsg,
+                                     size_t errlen)
 {
         (void)msg, (void)errmsg, (void)errlen;
         m->owned = true;

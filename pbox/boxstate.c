@@ -12,6 +12,7 @@
 
 #include "boxstate.h"
 #include "cleanup.h"
+#include "ipc.h"
 #include "proc.h"
 
 bool box_state_running(const char *data_dir, const char *name)
@@ -101,53 +102,47 @@ static pid_t find_spawner(pid_t enterd)
         return 0;
 }
 
-int box_state_read(const char *data_dir, const char *name,
-                   struct box_state *ret)
+int box_state_parse(const char *text, struct box_state *ret)
 {
-        _cleanup_fclose_ FILE *f = NULL;
         struct box_state s = {0};
-        char path[4096], line[4200];
         pid_t broker = 0, mounter = 0, initproc = 0, enterd = 0, spawner = 0;
 
-        if (!box_state_running(data_dir, name)) {
-                /* Say so when it is only that we may not look. */
-                snprintf(path, sizeof(path), "%s/%s/lock", data_dir, name);
-                return access(path, F_OK) < 0 && errno == EACCES ? -EACCES
-                                                                 : -ESRCH;
-        }
-        snprintf(path, sizeof(path), "%s/%s/state", data_dir, name);
-        f = fopen(path, "re");
-        if (!f)
-                return errno == ENOENT ? -ESRCH : -errno;
-        while (fgets(line, sizeof(line), f)) {
-                char *eq = strchr(line, '=');
+        for (const char *line = text; line && *line;) {
+                const char *nl = strchr(line, '\n');
+                int len = (int)(nl ? (size_t)(nl - line) : strlen(line));
+                const char *eq = memchr(line, '=', (size_t)len);
+                int klen = eq ? (int)(eq - line) : 0, vlen = len - klen - 1;
+                char key[32], num[24];
 
-                if (!eq)
+                line = nl ? nl + 1 : NULL;
+                if (!eq || klen >= (int)sizeof(key))
                         continue;
-                *eq++ = '\0';
-                eq[strcspn(eq, "\n")] = '\0';
-                if (!strcmp(line, "name"))
-                        snprintf(s.name, sizeof(s.name), "%s", eq);
-                else if (!strcmp(line, "state"))
-                        snprintf(s.state, sizeof(s.state), "%s", eq);
-                else if (!strcmp(line, "init_pid"))
-                        s.init_pid = atoi(eq);
-                else if (!strcmp(line, "started"))
-                        s.started = atoll(eq);
-                else if (!strcmp(line, "cgroup"))
-                        snprintf(s.cgroup, sizeof(s.cgroup), "%s", eq);
-                else if (!strcmp(line, "stop_timeout"))
-                        s.stop_timeout = (unsigned)atoi(eq);
-                else if (!strcmp(line, "broker"))
-                        broker = atoi(eq);
-                else if (!strcmp(line, "mounter"))
-                        mounter = atoi(eq);
-                else if (!strcmp(line, "initproc"))
-                        initproc = atoi(eq);
-                else if (!strcmp(line, "enterd"))
-                        enterd = atoi(eq);
-                else if (!strcmp(line, "enterd_spawner"))
-                        spawner = atoi(eq);
+                snprintf(key, sizeof(key), "%.*s", klen, eq - klen);
+                snprintf(num, sizeof(num), "%.*s", vlen, eq + 1);
+                if (!strcmp(key, "name"))
+                        snprintf(s.name, sizeof(s.name), "%.*s", vlen, eq + 1);
+                else if (!strcmp(key, "state"))
+                        snprintf(s.state, sizeof(s.state), "%.*s", vlen,
+                                 eq + 1);
+                else if (!strcmp(key, "cgroup"))
+                        snprintf(s.cgroup, sizeof(s.cgroup), "%.*s", vlen,
+                                 eq + 1);
+                else if (!strcmp(key, "init_pid"))
+                        s.init_pid = atoi(num);
+                else if (!strcmp(key, "started"))
+                        s.started = atoll(num);
+                else if (!strcmp(key, "stop_timeout"))
+                        s.stop_timeout = (unsigned)atoi(num);
+                else if (!strcmp(key, "broker"))
+                        broker = atoi(num);
+                else if (!strcmp(key, "mounter"))
+                        mounter = atoi(num);
+                else if (!strcmp(key, "initproc"))
+                        initproc = atoi(num);
+                else if (!strcmp(key, "enterd"))
+                        enterd = atoi(num);
+                else if (!strcmp(key, "enterd_spawner"))
+                        spawner = atoi(num);
         }
         if (!s.name[0] || !s.state[0])
                 return -ESRCH;
@@ -160,6 +155,30 @@ int box_state_read(const char *data_dir, const char *name,
         comp_add(&s, "enterd-spawner", spawner, "pbox-enterd-sp");
         *ret = s;
         return 0;
+}
+
+int box_state_read(const char *data_dir, const char *name,
+                   struct box_state *ret)
+{
+        _cleanup_close_ int fd = -EBADF;
+        char path[4096], text[IPC_STATE_MAX + 1];
+        ssize_t n;
+
+        if (!box_state_running(data_dir, name)) {
+                /* Say so when it is only that we may not look. */
+                snprintf(path, sizeof(path), "%s/%s/lock", data_dir, name);
+                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                return fd < 0 && errno == EACCES ? -EACCES : -ESRCH;
+        }
+        snprintf(path, sizeof(path), "%s/%s/state", data_dir, name);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return errno == ENOENT ? -ESRCH : -errno;
+        n = read(fd, text, sizeof(text) - 1);
+        if (n < 0)
+                return -errno;
+        text[n] = '\0';
+        return box_state_parse(text, ret);
 }
 
 static void json_str(FILE *out, const char *s)

@@ -30,6 +30,9 @@ struct box_state {
         size_t ncomps;
 };
 
+/* The broker's key=value lines (its state file, or OP_STATE), with each
+ * component's live privileges from /proc. -ESRCH if name or state lack. */
+int box_state_parse(const char *text, struct box_state *ret);
 /* Read and check: -ESRCH if nothing holds the box's lock. */
 int box_state_read(const char *data_dir, const char *name,
                    struct box_state *ret);

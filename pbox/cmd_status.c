@@ -1,6 +1,6 @@
 /* cmd_status.c — `pbox status`, `pbox list` and `pbox stop`, read from the
- * box's state directory (SPEC §2); `pbox stop` by an operator who cannot
- * read it goes through the box's enter socket (OP_STOP). */
+ * box's state directory (SPEC §2); an operator who cannot read it goes
+ * through the box's enter socket (OP_STATUS, OP_STOP). */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -15,15 +15,56 @@
 #include "cmds.h"
 #include "ipc.h"
 
+/* An operator who may not read the box's state directory asks enterd,
+ * which asks the broker (OP_STATUS → OP_STATE). */
+static int status_via_socket(const struct cmd_config *c, struct box_state *s,
+                             char err[PBOX_ERR_LEN])
+{
+        _cleanup_close_ int sock = -EBADF;
+        _cleanup_msg_ void *msg = NULL;
+        struct ipc_op_status m = {.hdr = {.type = IPC_OP_STATUS, .id = 1}};
+        int r;
+
+        r = api_connect(c->data_dir, c->name, &sock, err);
+        if (r < 0)
+                return r;
+        r = ipc_send(sock, &m);
+        if (r >= 0)
+                r = ipc_recv(sock, IPC_ROLE_ENTERD, &msg);
+        if (r < 0) {
+                snprintf(err, PBOX_ERR_LEN, "box %s: %s", c->name,
+                         strerror(-r));
+                return r;
+        }
+        if (((struct ipc_hdr *)msg)->type == IPC_REPLY) {
+                struct ipc_reply *rep = msg;
+
+                snprintf(err, PBOX_ERR_LEN, "box %s: %s", c->name,
+                         rep->msg[0] ? rep->msg : strerror((int)-rep->err));
+                return rep->err < 0 ? (int)rep->err : -EPROTO;
+        }
+        if (((struct ipc_hdr *)msg)->type != IPC_OP_STATE ||
+            box_state_parse(((struct ipc_op_state *)msg)->text, s) < 0) {
+                snprintf(err, PBOX_ERR_LEN, "box %s: bad answer", c->name);
+                return -EPROTO;
+        }
+        return 0;
+}
+
 int cmd_status(const struct cmd_config *c)
 {
+        char err[PBOX_ERR_LEN] = "";
         struct box_state s;
         int r;
 
         r = box_state_read(c->data_dir, c->name, &s);
+        if (r == -EACCES)
+                r = status_via_socket(c, &s, err);
+        else if (r < 0)
+                snprintf(err, sizeof(err), "box %s: %s", c->name,
+                         r == -ESRCH ? "not running" : strerror(-r));
         if (r < 0) {
-                fprintf(stderr, "pbox: status: box %s: %s\n", c->name,
-                        r == -ESRCH ? "not running" : strerror(-r));
+                fprintf(stderr, "pbox: status: %s\n", err);
                 return 125;
         }
         if (c->json) {

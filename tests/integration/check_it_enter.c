@@ -1234,6 +1234,63 @@ START_TEST(test_stop_operator)
 }
 END_TEST
 
+/* `pbox status` by a non-root operator, who may not read the state
+ * directory, asks enterd (OP_STATUS) and shows what root sees; a
+ * non-member is refused; the request is audited. */
+START_TEST(test_status_operator)
+{
+        struct test_box *b = box_new();
+        _cleanup_free_ char *pbox = pbox_build_path("pbox");
+        _cleanup_free_ char *root_json = NULL, *st = NULL, *name = NULL;
+        _cleanup_free_ char *c = NULL, *audit = NULL, *log = NULL;
+        _cleanup_free_ char *state_path = NULL;
+        const char *argv[] = {
+            "setpriv", "--reuid=65534", "--regid=1", "--clear-groups",
+            pbox,      "status",        "--json",    "--name",
+            b->name,   "--data-dir",    b->data_dir, NULL};
+        struct run_result r = {0};
+        struct stat sb;
+
+        open_tmp_for_others(b);
+        assert_started(
+            b, test_box_start_detached(b, "--operator-group", "daemon", NULL));
+        ck_assert_int_ge(
+            asprintf(&state_path, "%s/%s/state", b->data_dir, b->name), 0);
+        ck_assert_int_eq(stat(state_path, &sb), 0);
+        ck_assert_msg((sb.st_mode & 077) == 0, "state file mode %o",
+                      sb.st_mode & 07777);
+        root_json = test_box_status_json(b);
+        ck_assert_msg(root_json, "root's pbox status failed");
+
+        run_cmd(&r, NULL, 30, argv);
+        ck_run(r.status == 0, &r, "pbox status as an operator");
+        st = json_get_str(r.out, "state");
+        name = json_get_str(r.out, "name");
+        ck_run(st && !strcmp(st, "running") && name && !strcmp(name, b->name),
+               &r, "operator's status names the running box");
+        ck_run(json_get_int(r.out, "init_pid") ==
+                   json_get_int(root_json, "init_pid"),
+               &r, "same init pid as root sees");
+        c = json_component(r.out, "enterd");
+        ck_run(c && json_get_int(c, "seccomp") == 2, &r,
+               "components with their live privileges");
+        run_result_free(&r);
+
+        argv[2] = "--regid=2"; /* not in the operator group */
+        run_cmd(&r, NULL, 30, argv);
+        ck_run(r.status == 125 && count_lines(r.err) == 1 &&
+                   strstr(r.err, "Permission denied"),
+               &r, "a non-member cannot even reach the socket: one line");
+        run_result_free(&r);
+
+        ck_assert_int_ge(asprintf(&audit, "%s/_log/audit", b->data_dir), 0);
+        log = read_file(audit);
+        ck_assert_msg(log && strstr(log, "request=status"),
+                      "status not audited:\n%s", log ? log : "");
+        test_box_free(b);
+}
+END_TEST
+
 /* ---- Inside ------------------------------------------------------------ */
 
 START_TEST(test_only_stdio_fds)
@@ -1738,6 +1795,7 @@ static Suite *enter_suite(void)
         tcase_add_test(p, test_refused_peer);
         tcase_add_loop_test(p, test_operator_group, 0, 2);
         tcase_add_test(p, test_stop_operator);
+        tcase_add_test(p, test_status_operator);
         tcase_add_test(p, test_audit_log);
         tcase_add_test(p, test_audit_log_option);
         suite_add_tcase(s, p);

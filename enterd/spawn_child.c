@@ -160,7 +160,7 @@ static _Noreturn void box_process(const struct spawn_box *b,
                                   int go_r)
 {
         _cleanup_strv_free_ char **env = NULL;
-        _cleanup_free_ char *enter_env = NULL;
+        _cleanup_free_ char *enter_env = NULL, *label = NULL;
         char errmsg[IPC_ERRMSG_MAX] = "";
         struct pbox_user u = {0};
         size_t len = 0;
@@ -186,7 +186,13 @@ static _Noreturn void box_process(const struct spawn_box *b,
         r = boxproc_env_build(u.home, enter_env, len, req->env, &env);
         if (r < 0)
                 box_fail(chan, -EINVAL, "bad environment");
-        r = boxproc_set_label(req->label, errmsg, sizeof(errmsg));
+        /* --label, or else the label the policy gives the command. */
+        r = req->label[0] ? 0
+                          : boxproc_compute_label(req->args, env, &label,
+                                                  errmsg, sizeof(errmsg));
+        if (r >= 0)
+                r = boxproc_set_label(label ? label : req->label, errmsg,
+                                      sizeof(errmsg));
         if (r >= 0)
                 r = boxproc_drop_to_user(&u, b->caps, b->no_new_privs, errmsg,
                                          sizeof(errmsg));

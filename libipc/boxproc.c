@@ -305,6 +305,58 @@ static const char *env_path(char *const *env)
         return BOXPROC_DEFAULT_PATH;
 }
 
+int boxproc_which(const char *prog, char *const *env, char *buf, size_t len)
+{
+        const char *p = env_path(env);
+        struct stat st;
+        int n;
+
+        if (!prog || !prog[0])
+                return -ENOENT;
+        if (strchr(prog, '/')) {
+                n = snprintf(buf, len, "%s", prog);
+                return n >= 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
+        }
+        while (*p) {
+                const char *end = strchrnul(p, ':');
+
+                n = snprintf(buf, len, "%.*s/%s", (int)(end - p), p, prog);
+                if (n > 0 && (size_t)n < len && stat(buf, &st) == 0 &&
+                    S_ISREG(st.st_mode))
+                        return 0;
+                p = *end ? end + 1 : end;
+        }
+        return -ENOENT;
+}
+
+int boxproc_compute_label(char *const *args, char *const *env, char **ret,
+                          char *errmsg, size_t errlen)
+{
+        char *init = NULL, *file = NULL, *label = NULL;
+        char path[PATH_MAX];
+        security_class_t cls;
+
+        *ret = NULL;
+        if (is_selinux_enabled() <= 0)
+                return 0;
+        if (getpidcon(1, &init) < 0) {
+                int r = errno ? -errno : -EINVAL;
+
+                ERR("SELinux context of the box's init: %s", strerror(-r));
+                return r;
+        }
+        cls = string_to_security_class("process");
+        if (cls && args &&
+            boxproc_which(args[0], env, path, sizeof(path)) == 0 &&
+            getfilecon(path, &file) >= 0)
+                (void)security_compute_create(init, file, cls, &label);
+        *ret = strdup(label ? label : init);
+        freecon(label);
+        freecon(file);
+        freecon(init);
+        return *ret ? 0 : -ENOMEM;
+}
+
 int boxproc_exec(char *const *args, char *const *env, char *errmsg,
                  size_t errlen)
 {

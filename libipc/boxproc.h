@@ -61,6 +61,20 @@ int boxproc_env_build(const char *home, const char *enter_env, size_t len,
  * SELinux is disabled. */
 int boxproc_set_label(const char *label, char *errmsg, size_t errlen);
 
+/* args[0] as boxproc_exec() would run it: itself when it holds a '/',
+ * else the first regular file of that name in env's PATH. -ENOENT if
+ * there is none. */
+int boxproc_which(const char *prog, char *const *env, char *buf, size_t len);
+
+/* The label an entered command gets when none is asked for, as Planet
+ * computed it (selinuxexeccon): the transition the policy defines from
+ * the context of the box's init (PID 1 of our PID namespace) to the
+ * context of the command's file; init's own context where the policy
+ * defines none or the file is not found. *ret (free()) is NULL where
+ * SELinux is disabled. */
+int boxproc_compute_label(char *const *args, char *const *env, char **ret,
+                          char *errmsg, size_t errlen);
+
 /* Drop to u with the box's capability set caps (SPEC §2): bounding set =
  * caps ∩ the current bounding set; groups, gid, uid from u; for uid 0
  * permitted = effective = caps ∩ what is permitted now (exec as root then

@@ -7,6 +7,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <selinux/selinux.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +263,63 @@ START_TEST(test_exec_runs)
 }
 END_TEST
 
+/* The command the label is computed for is the one exec would run: a
+ * path as given, else the first regular file on PATH (directories and
+ * missing entries skipped). */
+START_TEST(test_which)
+{
+        _cleanup_free_ char *a = path_of("a"), *b = path_of("b");
+        _cleanup_free_ char *p = NULL, *want = NULL;
+        char buf[4096];
+
+        ck_assert_int_eq(mkdir(a, 0755), 0);
+        ck_assert_int_eq(mkdir(b, 0755), 0);
+        put("b/tool", "#!/bin/sh\n", 0755);
+        ck_assert_int_ge(asprintf(&p, "PATH=/nonexistent:%s:%s", dir, b), 0);
+        {
+                char *env[] = {p, NULL};
+
+                /* dir has "a", a directory: not a match for "a". */
+                ck_assert_int_eq(boxproc_which("tool", env, buf, sizeof(buf)),
+                                 0);
+                ck_assert_int_ge(asprintf(&want, "%s/tool", b), 0);
+                ck_assert_str_eq(buf, want);
+                ck_assert_int_eq(boxproc_which("a", env, buf, sizeof(buf)),
+                                 -ENOENT);
+                ck_assert_int_eq(boxproc_which("", env, buf, sizeof(buf)),
+                                 -ENOENT);
+                ck_assert_int_eq(
+                    boxproc_which("./rel/x", env, buf, sizeof(buf)), 0);
+                ck_assert_str_eq(buf, "./rel/x");
+                ck_assert_int_eq(boxproc_which("/x", env, buf, 2),
+                                 -ENAMETOOLONG);
+        }
+        {
+                char *env[] = {"HOME=/", NULL};
+
+                /* No PATH: the default one, which has sh. */
+                ck_assert_int_eq(boxproc_which("sh", env, buf, sizeof(buf)), 0);
+                ck_assert_msg(strstr(buf, "/sh"), "sh found at %s", buf);
+        }
+}
+END_TEST
+
+/* Where SELinux is disabled nothing is computed, and nothing fails. */
+START_TEST(test_compute_label_disabled)
+{
+        char *args[] = {"sh", NULL};
+        char *label = (char *)"x";
+        char errmsg[256] = "";
+
+        if (is_selinux_enabled() > 0)
+                return;
+        ck_assert_int_eq(
+            boxproc_compute_label(args, NULL, &label, errmsg, sizeof(errmsg)),
+            0);
+        ck_assert_ptr_null(label);
+}
+END_TEST
+
 static Suite *suite(void)
 {
         Suite *s = suite_create("boxproc");
@@ -275,6 +333,8 @@ static Suite *suite(void)
         tcase_add_test(t, test_env_defaults);
         tcase_add_test(t, test_exec_status);
         tcase_add_test(t, test_exec_runs);
+        tcase_add_test(t, test_which);
+        tcase_add_test(t, test_compute_label_disabled);
         suite_add_tcase(s, t);
         return s;
 }

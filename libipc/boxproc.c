@@ -267,6 +267,10 @@ int boxproc_drop_to_user(const struct pbox_user *u, uint64_t caps,
                     strerror(-r));
                 return r;
         }
+        /* A changed uid or gid makes the kernel reset dumpability to
+         * fs.suid_dumpable (1 on some hosts): non-dumpable again until
+         * the exec, so the box cannot ptrace or read us meanwhile. */
+        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         if (capng_apply(CAPNG_SELECT_CAPS) < 0) {
                 ERR("set capabilities");
                 return -EPERM;

@@ -6,7 +6,9 @@
  * the front (role IPC_ROLE_ENTERD) and starts processes inside the box.
  *
  * Files: spawner.c (its set-up, the dispatch table, the table of
- * processes, the poll loop), launcher.c (the *launcher*: a child of the
+ * processes, the poll loop), spawner_config.c (SPAWN_CONFIG: the box's
+ * init and cgroups, the socket's mode, the audit log, the capability
+ * drop for the box), launcher.c (the *launcher*: a child of the
  * spawner that moved itself once into the box's `enter` cgroups and
  * starts every entered process from there, so that none has to migrate),
  * spawn_child.c (what the launcher forks: setns, clone into the box's PID
@@ -82,6 +84,40 @@ void launcher_check(struct spawn_launcher *l);
 int launcher_spawn(struct spawn_launcher *l, const struct spawn_box *b,
                    const struct ipc_spawn_req *req, struct spawn_launch *ret,
                    char *errmsg, size_t errlen);
+
+/* ---- Internal to the spawner (spawner.c ↔ spawner_config.c) ---------- */
+
+struct pollfd;
+struct sproc; /* a process it started (spawner.c) */
+
+/* The spawner's state, owned by spawner_main(). */
+struct spawner {
+        int sock;
+        const char *sock_path, *box_dir;
+        struct spawn_box box;
+        struct spawn_launcher launcher;
+        int launch_timer; /* after SPAWN_CONFIG: start the launcher */
+        bool configured;
+        struct sproc *procs;
+        size_t n;
+        struct pollfd *pfd; /* spawner_poll's, grown as needed */
+        uint64_t *pconn;
+        size_t pcap;
+};
+
+/* Effective = spawner_caps, permitted = those plus extra, inheritable and
+ * ambient empty (spawner.c). -EPERM if it did not stick. */
+int spawner_caps_set(uint64_t extra);
+/* What this process may still hold now. */
+uint64_t spawner_caps_permitted(void);
+/* Whether the pidfd's process has exited (true for pidfd < 0). */
+bool spawner_pidfd_exited(int pidfd);
+
+/* SPAWN_CONFIG (spawner_config.c): check it and apply it, then send
+ * SPAWN_READY with the audit log's fd. On failure errmsg holds the
+ * reason; the spawner answers it and ends. */
+int spawner_handle_config(struct spawner *s, void *msg, char *errmsg,
+                          size_t errlen);
 
 /* ---- Internal to launcher.c ↔ spawn_child.c ---------------------------- */
 

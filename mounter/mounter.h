@@ -51,4 +51,35 @@ int janitor_spawn(struct mounter *m);
  * directory DATA_DIR/NAME. Idempotent. */
 void box_teardown(struct mounter *m);
 
+/* ---- The broker's messages (handlers.c), called by main.c's table ---- */
+
+/* Each checks msg (the decoded message of its type) again and acts on it.
+ * Returns 0: done (main.c replies and frees msg); 1: msg is kept in m's
+ * plan (main.c replies; mounter_free_plan frees it); 2: the handler
+ * replied itself (main.c frees msg); -errno: refused, errmsg says why
+ * (main.c replies with it and frees msg). */
+int mounter_handle_state_held(struct mounter *m, void *msg, char *errmsg,
+                              size_t errlen);
+int mounter_handle_config(struct mounter *m, void *msg, char *errmsg,
+                          size_t errlen);
+int mounter_handle_volume(struct mounter *m, void *msg, char *errmsg,
+                          size_t errlen);
+int mounter_handle_device(struct mounter *m, void *msg, char *errmsg,
+                          size_t errlen);
+int mounter_handle_device_remove(struct mounter *m, void *msg, char *errmsg,
+                                 size_t errlen);
+int mounter_handle_file_copy(struct mounter *m, void *msg, char *errmsg,
+                             size_t errlen);
+int mounter_handle_file_write(struct mounter *m, void *msg, char *errmsg,
+                              size_t errlen);
+int mounter_handle_create(struct mounter *m, void *msg, char *errmsg,
+                          size_t errlen);
+int mounter_handle_signal(struct mounter *m, void *msg, char *errmsg,
+                          size_t errlen);
+int mounter_handle_kill(struct mounter *m, void *msg, char *errmsg,
+                        size_t errlen);
+/* Free the messages the handlers kept (config, volumes, devices, copies,
+ * writes) and the cgroup layout. */
+void mounter_free_plan(struct mounter *m);
+
 #endif

@@ -2,7 +2,10 @@
  * output and a hard timeout, drive `pbox` on a private box (temp data dir,
  * fresh busybox rootfs, unique name), find what a box left behind, and
  * read the `pbox status --json` object. Linked into every test binary;
- * runs in the (forked) test process, as root for integration tests.
+ * runs in the (forked) test process, as root for integration tests. The
+ * one header the tests include; its parts are implemented in run.c,
+ * text.c, harness.c, leftovers.c, cgroups.c and json.c (named per section
+ * below).
  *
  * Return convention: 0 (or a count / a status) on success, -errno on
  * failure. Heap results are owned by the caller; *_free() accept NULL or a
@@ -13,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+/* ---- Running commands (run.c) ----------------------------------------- */
 
 /* Status values of a run besides exit codes and 128+signal. */
 #define RUN_TIMEOUT (-1) /* killed by the harness after timeout_s */
@@ -60,12 +65,15 @@ int run_finish(struct run_proc *p, struct run_result *r, int timeout_s);
 const char *pbox_build_dir(void);
 /* $PBOX_BUILD/NAME, malloc'd. */
 char *pbox_build_path(const char *name);
-/* Number of lines of s (a last line without '\n' counts). */
-int count_lines(const char *s);
 /* Monotonic seconds. */
 double now_secs(void);
 
-/* ---- A private box --------------------------------------------------- */
+/* ---- Text (text.c) ----------------------------------------------------- */
+
+/* Number of lines of s (a last line without '\n' counts). */
+int count_lines(const char *s);
+
+/* ---- A private box (harness.c) ---------------------------------------- */
 
 /* Layout: tmp/ holds rootfs/ (test_rootfs_new), data/ (--data-dir) and
  * whatever else the test puts there (host files, volume sources). */
@@ -113,7 +121,7 @@ int test_box_stop(struct test_box *b);
  * janitor. NULL ok. */
 void test_box_free(struct test_box *b);
 
-/* ---- Leftovers -------------------------------------------------------- */
+/* ---- Leftovers (leftovers.c) ------------------------------------------ */
 
 /* What is left of box NAME with data dir D (rootfs taken as the sibling
  * D/../rootfs, the test_box layout): live processes named pbox-* whose
@@ -125,12 +133,15 @@ int leftovers(const char *name, const char *data_dir, char *report, size_t len);
 /* Poll leftovers() until 0 or timeout_s; returns the last count. */
 int leftovers_wait(const char *name, const char *data_dir, char *report,
                    size_t len, double timeout_s);
+
+/* ---- Cgroups of this process (cgroups.c) ------------------------------ */
+
 /* Directory of cgroup pbox-NAME on the hierarchy whose controller list
  * holds ctl ("memory", "pids", "cpu"; "" for cgroup2), malloc'd, or NULL
  * if there is none or it does not exist. */
 char *box_cgroup_dir(const char *name, const char *ctl);
 
-/* ---- Minimal JSON reading (good enough for pbox status) -------------- */
+/* ---- Minimal JSON reading, good enough for pbox status (json.c) ------- */
 
 /* Integer value of top-level key in the object json; -1 if absent or not
  * a number (pids, times and flags in status are never negative). */

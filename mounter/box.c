@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -363,6 +364,21 @@ static void remove_state_dir(const char *name, const char *data_dir, bool owned)
         (void)proc_rmdir_flat(path);
 }
 
+/* Before the handover: hang up on the broker (a live one then fails and
+ * removes the directory itself) and wait briefly for its exit. */
+static bool broker_killed(struct mounter *m)
+{
+        struct pollfd p = {.fd = m->broker_pidfd, .events = POLLIN};
+
+        if (m->broker_pidfd < 0)
+                return false;
+        if (m->sock >= 0) {
+                close(m->sock);
+                m->sock = -EBADF;
+        }
+        return poll(&p, 1, 100) == 1;
+}
+
 void box_teardown(struct mounter *m)
 {
         if (m->pidfd >= 0) {
@@ -382,9 +398,18 @@ void box_teardown(struct mounter *m)
                 (void)box_cgroup_destroy(m->cg);
                 m->cg = NULL;
         }
-        /* Before the handover the broker, still root, removes it. */
+        /* Before the handover the broker, still root, removes it: unless
+         * it was killed (its socket closes a moment before its death is
+         * complete; the parent-death signal may still end us first, and
+         * then the janitor does this). */
         if (m->owned)
                 remove_state_dir(m->name, m->data_dir, true);
+        else if (broker_killed(m))
+                remove_state_dir(m->name, m->data_dir, false);
+        if (m->broker_pidfd >= 0) {
+                close(m->broker_pidfd);
+                m->broker_pidfd = -EBADF;
+        }
         if (m->janitor_fd >= 0) {
                 /* Done here: the janitor can go without doing anything. */
                 (void)!write(m->janitor_fd, "x", 1);

@@ -6,6 +6,7 @@
 #include <cap-ng.h>
 #include <errno.h>
 #include <poll.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,7 +113,8 @@ int main(int argc, char **argv)
         static struct mounter m = {.sock = BROKER_FD,
                                    .pidfd = -EBADF,
                                    .rootfd = -EBADF,
-                                   .janitor_fd = -EBADF};
+                                   .janitor_fd = -EBADF,
+                                   .broker_pidfd = -EBADF};
         bool seen[IPC_TYPE_MAX] = {false};
         char err[PBOX_ERR_LEN];
         int keep[] = {BROKER_FD};
@@ -158,6 +160,9 @@ int main(int argc, char **argv)
                 box_teardown(&m);
                 return 125;
         }
+        /* To tell, before the handover, a broker that hung up from one that
+         * was killed (box.c box_teardown). */
+        m.broker_pidfd = (int)syscall(SYS_pidfd_open, broker, 0);
         /* Tell the broker, still root and waiting: the box's state is in
          * our hands now. */
         (void)ipc_send_reply(m.sock, 0, 0, NULL);

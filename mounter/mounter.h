@@ -21,7 +21,8 @@ struct mounter {
         const char *data_dir; /* idem: where the state directory is */
         int janitor_fd;       /* write end; see box.c spawn_janitor() */
         pid_t janitor_pid;
-        bool owned; /* IPC_MNT_STATE_HELD came: DATA_DIR/NAME is ours */
+        bool owned;       /* IPC_MNT_STATE_HELD came: DATA_DIR/NAME is ours */
+        int broker_pidfd; /* our parent's, once the hello is sent */
         struct ipc_mnt_config *cfg;
         struct ipc_mnt_volume *volumes[MOUNTER_MAX_ITEMS];
         size_t nvolumes;

@@ -335,7 +335,9 @@ const struct opt_table opts_tables[OPTS_CMD_MAX] = {
                      .descr = "Shows the state of a box, its init, "
                               "uptime, cgroup and the live privileges "
                               "of every pbox process (read from /proc). "
-                              "A box that does not exist exits 125.",
+                              "An operator who may not read the state "
+                              "directory gets it through the box's enter "
+                              "socket. A box that does not exist exits 125.",
                      TABLE(status_defs)},
     [OPTS_LIST] = {.cmd = "list",
                    .usage = "list [--json]",

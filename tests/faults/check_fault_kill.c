@@ -164,8 +164,8 @@ static pid_t handshake_pid(struct test_box *b, pid_t fg, enum comp c)
 #else
 #define HS_STEP_MS 2
 #endif
-#define HS_MAX_MS  40
-#define HS_CHUNKS  3 /* delays split over this many tests per component */
+#define HS_MAX_MS 40
+#define HS_CHUNKS 3 /* delays split over this many tests per component */
 
 /* _i = component * HS_CHUNKS + chunk; delays d = 0, 2, ..., 40 ms after
  * `pbox start` was forked (then as soon as the component exists). */
@@ -225,8 +225,8 @@ END_TEST
 #else
 #define EN_STEP_MS 4
 #endif
-#define EN_MAX_MS  40
-#define EN_CHUNKS  2
+#define EN_MAX_MS 40
+#define EN_CHUNKS 2
 
 /* _i = component * EN_CHUNKS + chunk; the component of a running box is
  * killed d = 0, 4, ..., 40 ms after `pbox enter` was forked: the client

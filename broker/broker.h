@@ -32,7 +32,8 @@ struct broker {
         pid_t enterd_pid;
         int64_t operator_gid; /* -1: root only */
         char *audit_log;
-        bool ready; /* init runs and the enter socket listens */
+        bool ready;            /* init runs and the enter socket listens */
+        bool failure_reported; /* broker_report: the first reason only */
         /* Device requests from enterd, forwarded to the mounter: the
          * mounter's reply (by our id) goes back under enterd's id. */
         struct {

@@ -44,6 +44,11 @@ static int fail(struct broker *b, int status)
         if (b->enterd_pid > 0)
                 (void)waitpid(b->enterd_pid, NULL, 0);
         if (b->mounter_sock >= 0) {
+                struct ipc_mnt_kill k = {.hdr.type = IPC_MNT_KILL};
+
+                /* Said, not just hung up: a mounter seeing only EOF before
+                 * the handover takes us for killed (mounter/box.c). */
+                (void)ipc_send(b->mounter_sock, &k);
                 close(b->mounter_sock);
                 b->mounter_sock = -1;
         }

@@ -24,6 +24,12 @@ void broker_report(struct broker *b, int status, const char *fmt, ...)
         char msg[IPC_ERRMSG_MAX] = "";
         va_list ap;
 
+        /* One line per failed start (SPEC §3): the first reason. */
+        if (status != 0) {
+                if (b->failure_reported)
+                        return;
+                b->failure_reported = true;
+        }
         if (fmt) {
                 va_start(ap, fmt);
                 vsnprintf(msg, sizeof(msg), fmt, ap);

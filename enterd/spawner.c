@@ -227,12 +227,17 @@ static int proc_exited(struct spawner *s, struct sproc *p)
                 return errno == EINTR ? 0 : -errno;
         if (si.si_pid == 0)
                 return 0;
-        /* Its channel holds the last word: drain it first. */
+        /* Its channel holds the last word: drain it first. A process that
+         * exits at once may beat the intermediate and the launcher, whose
+         * copies of the channel's other end keep it from EOF a moment
+         * longer: wait for that, bounded. */
         while (!p->reported) {
+                struct pollfd pc = {.fd = p->chan_fd, .events = POLLIN};
+
                 r = proc_chan(s, p);
                 if (r < 0)
                         return r;
-                if (r == 0)
+                if (r == 0 && poll(&pc, 1, SPAWN_CHAN_WAIT_MS) <= 0)
                         break;
         }
         status =

@@ -38,7 +38,8 @@ int spawner_main(int front_sock, const char *sock_path, const char *box_dir);
 
 /* ---- Internal to the spawner (spawner.c ↔ spawn_child.c) -------------- */
 
-#define SPAWN_HANGUP_GRACE_S    5 /* SIGHUP, then SIGKILL after this */
+#define SPAWN_HANGUP_GRACE_S    5    /* SIGHUP, then SIGKILL after this */
+#define SPAWN_CHAN_WAIT_MS      1000 /* a channel's last word after the exit */
 #define SPAWN_MAX_PROCS         1024
 #define SPAWN_LAUNCHER_DELAY_MS 100 /* SPAWN_CONFIG → the launcher starts */
 

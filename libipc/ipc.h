@@ -84,7 +84,8 @@ enum ipc_type {
                                   socket, stdin, stdout, stderr */
         IPC_MNT_CREATED,       /* mounter → broker: init's host pid, cgroup */
         IPC_MNT_SIGNAL,        /* broker → mounter: signal init */
-        IPC_MNT_KILL,          /* broker → mounter: kill the whole box */
+        IPC_MNT_KILL,          /* broker → mounter: kill the whole box
+                                  (before create: the start is given up) */
         IPC_MNT_INIT_EXIT,     /* mounter → broker: init's wait status */
         IPC_MNT_DEVICE_REMOVE, /* broker → mounter: hot-unplug a node */
         IPC_INIT_EXEC,         /* broker → initproc: what INIT is and how */

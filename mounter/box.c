@@ -364,8 +364,9 @@ static void remove_state_dir(const char *name, const char *data_dir, bool owned)
         (void)proc_rmdir_flat(path);
 }
 
-/* Before the handover: hang up on the broker (a live one then fails and
- * removes the directory itself) and wait briefly for its exit. */
+/* Before the handover, without its MNT_KILL: hang up on the broker (a live
+ * one then fails and removes the directory itself) and wait briefly for
+ * its exit. */
 static bool broker_killed(struct mounter *m)
 {
         struct pollfd p = {.fd = m->broker_pidfd, .events = POLLIN};
@@ -404,7 +405,7 @@ void box_teardown(struct mounter *m)
          * then the janitor does this). */
         if (m->owned)
                 remove_state_dir(m->name, m->data_dir, true);
-        else if (broker_killed(m))
+        else if (!m->broker_quit && broker_killed(m))
                 remove_state_dir(m->name, m->data_dir, false);
         if (m->broker_pidfd >= 0) {
                 close(m->broker_pidfd);

@@ -253,11 +253,15 @@ int mounter_handle_signal(struct mounter *m, void *msg, char *errmsg,
         return 0;
 }
 
-/* Why safe: kills only the box's own init (pidfd) and its own cgroups. */
+/* Why safe: kills only the box's own init (pidfd) and its own cgroups.
+ * Before create it only records that the broker gives up the start, alive
+ * (box.c box_teardown: then its state directory is its own business). */
 int mounter_handle_kill(struct mounter *m, void *msg, char *errmsg,
                         size_t errlen)
 {
         (void)msg, (void)errmsg, (void)errlen;
+        if (!m->created)
+                m->broker_quit = true;
         if (m->pidfd >= 0)
                 (void)syscall(SYS_pidfd_send_signal, m->pidfd, SIGKILL, NULL,
                               0);
@@ -265,6 +269,7 @@ int mounter_handle_kill(struct mounter *m, void *msg, char *errmsg,
                 (void)box_cgroup_kill(m->cg);
         return 0;
 }
+
 void mounter_free_plan(struct mounter *m)
 {
         for (size_t i = 0; i < m->nvolumes; i++)

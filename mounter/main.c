@@ -57,7 +57,7 @@ static const struct handler handlers[IPC_TYPE_MAX] = {
     [IPC_MNT_FILE_WRITE] = {mounter_handle_file_write, H_BEFORE},
     [IPC_MNT_CREATE] = {mounter_handle_create, H_BEFORE | H_ONCE},
     [IPC_MNT_SIGNAL] = {mounter_handle_signal, H_AFTER},
-    [IPC_MNT_KILL] = {mounter_handle_kill, H_AFTER},
+    [IPC_MNT_KILL] = {mounter_handle_kill, H_BEFORE | H_AFTER},
     [IPC_MNT_DEVICE_REMOVE] = {mounter_handle_device_remove, H_AFTER},
 };
 

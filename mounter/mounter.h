@@ -23,6 +23,7 @@ struct mounter {
         pid_t janitor_pid;
         bool owned;       /* IPC_MNT_STATE_HELD came: DATA_DIR/NAME is ours */
         int broker_pidfd; /* our parent's, once the hello is sent */
+        bool broker_quit; /* MNT_KILL before create: it gives up, alive */
         struct ipc_mnt_config *cfg;
         struct ipc_mnt_volume *volumes[MOUNTER_MAX_ITEMS];
         size_t nvolumes;

@@ -366,8 +366,7 @@ START_TEST(test_exit_statuses)
         q.args = sh;
         run(&f, &q, &r);
         /* It exits at once: STARTED must still come before EXIT. */
-        ck_assert_msg(r.started, "never ran: %lld %s", (long long)r.err,
-                      r.msg);
+        ck_assert_msg(r.started, "never ran: %lld %s", (long long)r.err, r.msg);
         ck_assert_int_eq(r.status, 3);
         q.args = missing;
         run(&f, &q, &r);

@@ -73,6 +73,41 @@ int api_request(int sock, const void *req, char err[PBOX_ERR_LEN])
         return r;
 }
 
+/* A REPLY refusing the request: its err, with the box's reason in err. */
+static int refusal(const struct ipc_reply *rep, char err[PBOX_ERR_LEN])
+{
+        snprintf(err, PBOX_ERR_LEN, "%.*s", PBOX_ERR_LEN - 1,
+                 rep->msg[0] ? rep->msg : strerror((int)-rep->err));
+        return (int)rep->err;
+}
+
+int api_ask(int sock, const void *req, unsigned want, void **ret,
+            char err[PBOX_ERR_LEN])
+{
+        _cleanup_msg_ void *msg = NULL;
+        struct ipc_hdr *h;
+        int r;
+
+        r = ipc_send(sock, req);
+        if (r >= 0)
+                r = ipc_recv(sock, IPC_ROLE_ENTERD, &msg);
+        if (r < 0) {
+                snprintf(err, PBOX_ERR_LEN, "%s",
+                         r == -ECONNRESET ? "the box closed the connection"
+                                          : strerror(-r));
+                return r;
+        }
+        h = msg;
+        if (h->type == IPC_REPLY && ((struct ipc_reply *)msg)->err < 0)
+                return refusal(msg, err);
+        if (h->type != want) {
+                snprintf(err, PBOX_ERR_LEN, "unexpected message from the box");
+                return -EPROTO;
+        }
+        *ret = TAKE_PTR(msg);
+        return 0;
+}
+
 static long long now_ms(void)
 {
         struct timespec ts;
@@ -116,13 +151,8 @@ int api_wait_closed(int sock, int timeout_ms, char err[PBOX_ERR_LEN])
                 if (((struct ipc_hdr *)msg)->type == IPC_REPLY) {
                         struct ipc_reply *rep = msg;
 
-                        if (rep->err < 0) {
-                                snprintf(
-                                    err, PBOX_ERR_LEN, "%.*s", PBOX_ERR_LEN - 1,
-                                    rep->msg[0] ? rep->msg
-                                                : strerror((int)-rep->err));
-                                return (int)rep->err;
-                        }
+                        if (rep->err < 0)
+                                return refusal(rep, err);
                         continue; /* accepted: the box is on its way out */
                 }
                 snprintf(err, PBOX_ERR_LEN, "unexpected message from the box");

@@ -21,6 +21,12 @@ int api_connect(const char *data_dir, const char *name, int *ret_fd,
  * err, or -errno of the transport with err describing it. */
 int api_request(int sock, const void *req, char err[PBOX_ERR_LEN]);
 
+/* Send req and receive the one answer of type want into *ret (free with
+ * ipc_msg_free): a REPLY refusing the request is its err, with the box's
+ * reason in err; anything else is -EPROTO. */
+int api_ask(int sock, const void *req, unsigned want, void **ret,
+            char err[PBOX_ERR_LEN]);
+
 /* Wait until the box closes the connection (after OP_STOP): 0 on EOF,
  * -ETIMEDOUT after timeout_ms (< 0: forever), the err of a REPLY that
  * refused the request (message in err), -EPROTO for anything else. */

@@ -309,6 +309,23 @@ static const char *env_path(char *const *env)
         return BOXPROC_DEFAULT_PATH;
 }
 
+/* The next entry of a PATH list joined with prog into buf, advancing *p
+ * past it; false when none is left. Entries too long for buf are skipped.
+ * The one search of boxproc_exec() and boxproc_which(). */
+static bool path_next(const char **p, const char *prog, char *buf, size_t len)
+{
+        while (**p) {
+                const char *end = strchrnul(*p, ':');
+                int n =
+                    snprintf(buf, len, "%.*s/%s", (int)(end - *p), *p, prog);
+
+                *p = *end ? end + 1 : end;
+                if (n > 0 && (size_t)n < len)
+                        return true;
+        }
+        return false;
+}
+
 int boxproc_which(const char *prog, char *const *env, char *buf, size_t len)
 {
         const char *p = env_path(env);
@@ -321,15 +338,9 @@ int boxproc_which(const char *prog, char *const *env, char *buf, size_t len)
                 n = snprintf(buf, len, "%s", prog);
                 return n >= 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
         }
-        while (*p) {
-                const char *end = strchrnul(p, ':');
-
-                n = snprintf(buf, len, "%.*s/%s", (int)(end - p), p, prog);
-                if (n > 0 && (size_t)n < len && stat(buf, &st) == 0 &&
-                    S_ISREG(st.st_mode))
+        while (path_next(&p, prog, buf, len))
+                if (stat(buf, &st) == 0 && S_ISREG(st.st_mode))
                         return 0;
-                p = *end ? end + 1 : end;
-        }
         return -ENOENT;
 }
 
@@ -377,21 +388,14 @@ int boxproc_exec(char *const *args, char *const *env, char *errmsg,
                 err = errno;
         } else {
                 const char *p = env_path(env);
+                char path[PATH_MAX];
 
-                while (*p) {
-                        const char *end = strchrnul(p, ':');
-                        char path[PATH_MAX];
-                        int n = snprintf(path, sizeof(path), "%.*s/%s",
-                                         (int)(end - p), p, prog);
-
-                        if (n > 0 && (size_t)n < sizeof(path)) {
-                                execve(path, args, env);
-                                /* Keep the most telling error: a file that
-                                 * exists but cannot run beats "missing". */
-                                if (errno != ENOENT && errno != ENOTDIR)
-                                        err = errno;
-                        }
-                        p = *end ? end + 1 : end;
+                while (path_next(&p, prog, path, sizeof(path))) {
+                        execve(path, args, env);
+                        /* Keep the most telling error: a file that exists
+                         * but cannot run beats "missing". */
+                        if (errno != ENOENT && errno != ENOTDIR)
+                                err = errno;
                 }
         }
         ERR("%s: %s", prog, strerror(err));

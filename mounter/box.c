@@ -364,20 +364,12 @@ static void remove_state_dir(const char *name, const char *data_dir, bool owned)
         (void)proc_rmdir_flat(path);
 }
 
-/* Before the handover, without its MNT_KILL: hang up on the broker (a live
- * one then fails and removes the directory itself) and wait briefly for
- * its exit. */
-static bool broker_killed(struct mounter *m)
+/* Whether the broker exits within 100 ms (its pidfd turns readable). */
+static bool broker_exits(const struct mounter *m)
 {
         struct pollfd p = {.fd = m->broker_pidfd, .events = POLLIN};
 
-        if (m->broker_pidfd < 0)
-                return false;
-        if (m->sock >= 0) {
-                close(m->sock);
-                m->sock = -EBADF;
-        }
-        return poll(&p, 1, 100) == 1;
+        return m->broker_pidfd >= 0 && poll(&p, 1, 100) == 1;
 }
 
 void box_teardown(struct mounter *m)
@@ -400,13 +392,20 @@ void box_teardown(struct mounter *m)
                 m->cg = NULL;
         }
         /* Before the handover the broker, still root, removes it: unless
-         * it was killed (its socket closes a moment before its death is
-         * complete; the parent-death signal may still end us first, and
-         * then the janitor does this). */
-        if (m->owned)
+         * it hung up without its MNT_KILL, i.e. was killed (its socket
+         * closes a moment before its death is complete; the parent-death
+         * signal may still end us first, and then the janitor does this).
+         * We hang up too, so a live broker goes on failing meanwhile. */
+        if (m->owned) {
                 remove_state_dir(m->name, m->data_dir, true);
-        else if (!m->broker_quit && broker_killed(m))
-                remove_state_dir(m->name, m->data_dir, false);
+        } else if (!m->broker_quit && m->broker_pidfd >= 0) {
+                if (m->sock >= 0) {
+                        close(m->sock);
+                        m->sock = -EBADF;
+                }
+                if (broker_exits(m))
+                        remove_state_dir(m->name, m->data_dir, false);
+        }
         if (m->broker_pidfd >= 0) {
                 close(m->broker_pidfd);
                 m->broker_pidfd = -EBADF;

@@ -15,7 +15,9 @@
 #include "ipc.h"
 #include "proc.h"
 
-bool box_state_running(const char *data_dir, const char *name)
+/* 1 while a broker holds DATA_DIR/NAME/lock, 0 if nobody does, -errno
+ * when it cannot be opened (-EACCES: we may not look). */
+static int lock_held(const char *data_dir, const char *name)
 {
         _cleanup_close_ int fd = -EBADF;
         char path[4096];
@@ -23,10 +25,15 @@ bool box_state_running(const char *data_dir, const char *name)
         snprintf(path, sizeof(path), "%s/%s/lock", data_dir, name);
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
-                return false;
+                return -errno;
         if (flock(fd, LOCK_SH | LOCK_NB) == 0)
-                return false; /* nobody holds it: no broker */
+                return 0; /* nobody holds it: no broker */
         return errno == EWOULDBLOCK;
+}
+
+bool box_state_running(const char *data_dir, const char *name)
+{
+        return lock_held(data_dir, name) > 0;
 }
 
 /* The component pid, if it is alive and still the program we expect. */
@@ -163,13 +170,11 @@ int box_state_read(const char *data_dir, const char *name,
         _cleanup_close_ int fd = -EBADF;
         char path[4096], text[IPC_STATE_MAX + 1];
         ssize_t n;
+        int r = lock_held(data_dir, name);
 
-        if (!box_state_running(data_dir, name)) {
-                /* Say so when it is only that we may not look. */
-                snprintf(path, sizeof(path), "%s/%s/lock", data_dir, name);
-                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-                return fd < 0 && errno == EACCES ? -EACCES : -ESRCH;
-        }
+        /* Say so when it is only that we may not look. */
+        if (r <= 0)
+                return r == -EACCES ? -EACCES : -ESRCH;
         snprintf(path, sizeof(path), "%s/%s/state", data_dir, name);
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)

@@ -21,34 +21,22 @@ static int status_via_socket(const struct cmd_config *c, struct box_state *s,
                              char err[PBOX_ERR_LEN])
 {
         _cleanup_close_ int sock = -EBADF;
-        _cleanup_msg_ void *msg = NULL;
+        _cleanup_msg_ struct ipc_op_state *st = NULL;
         struct ipc_op_status m = {.hdr = {.type = IPC_OP_STATUS, .id = 1}};
+        char why[PBOX_ERR_LEN];
         int r;
 
         r = api_connect(c->data_dir, c->name, &sock, err);
         if (r < 0)
                 return r;
-        r = ipc_send(sock, &m);
-        if (r >= 0)
-                r = ipc_recv(sock, IPC_ROLE_ENTERD, &msg);
-        if (r < 0) {
-                snprintf(err, PBOX_ERR_LEN, "box %s: %s", c->name,
-                         strerror(-r));
-                return r;
+        r = api_ask(sock, &m, IPC_OP_STATE, (void **)&st, why);
+        if (r == 0 && box_state_parse(st->text, s) < 0) {
+                snprintf(why, sizeof(why), "bad answer");
+                r = -EPROTO;
         }
-        if (((struct ipc_hdr *)msg)->type == IPC_REPLY) {
-                struct ipc_reply *rep = msg;
-
-                snprintf(err, PBOX_ERR_LEN, "box %s: %s", c->name,
-                         rep->msg[0] ? rep->msg : strerror((int)-rep->err));
-                return rep->err < 0 ? (int)rep->err : -EPROTO;
-        }
-        if (((struct ipc_hdr *)msg)->type != IPC_OP_STATE ||
-            box_state_parse(((struct ipc_op_state *)msg)->text, s) < 0) {
-                snprintf(err, PBOX_ERR_LEN, "box %s: bad answer", c->name);
-                return -EPROTO;
-        }
-        return 0;
+        if (r < 0)
+                snprintf(err, PBOX_ERR_LEN, "box %s: %.200s", c->name, why);
+        return r;
 }
 
 int cmd_status(const struct cmd_config *c)

@@ -247,9 +247,13 @@ static int proc_exited(struct spawner *s, struct sproc *p)
         return r;
 }
 
-/* Why safe: the front validated the request (names of -e, workdir, user);
- * the process is started only inside the box's namespaces and cgroup,
- * with the box's capabilities and the user of the box's own files. */
+/* Why safe: nothing rests on the front's checks. The decoder bounded the
+ * request (schema); the box process starts only inside the box's
+ * namespaces and enter cgroup, and there checks again what it acts on:
+ * the user must exist in the box's own /etc/passwd and /etc/group, each
+ * -e name is checked by boxproc_env_build, the workdir is entered only
+ * after the drop to that user and the box's capabilities, and a label is
+ * only what the host's SELinux policy lets it become. */
 static int spawner_handle_req(struct spawner *s, void *msg, char *errmsg,
                               size_t errlen)
 {
